@@ -1,0 +1,75 @@
+// Command lianxin is the Lianxin hub: one binary that serves the alliance's
+// referral and telepsychiatry hub and carries its tools.
+//
+//	lianxin serve [--demo]       run the hub (migrates first)
+//	lianxin migrate              apply pending database migrations
+//	lianxin seed --admin USER    create the first administrator
+//	lianxin audit verify         check the audit log's hash chain
+//	lianxin version              print the version
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+const usage = `lianxin — the referral and telepsychiatry hub of a mental-health alliance
+
+Usage:
+  lianxin serve [flags]          run the hub (add --demo for the demo alliance)
+  lianxin migrate [flags]        apply pending database migrations and exit
+  lianxin seed --admin USER      create the first administrator (password from stdin, or generated)
+  lianxin audit verify [flags]   verify the audit log's tamper-evident hash chain
+  lianxin version                print the version
+
+Run 'lianxin COMMAND --help' for a command's flags. Every flag can also be set
+through the environment variable named in its help.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	if errors.Is(err, flag.ErrHelp) {
+		os.Exit(0)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "lianxin:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errors.New("no command given")
+	}
+	switch cmd, rest := args[0], args[1:]; cmd {
+	case "serve":
+		return runServe(ctx, rest, stderr)
+	case "migrate":
+		return runMigrate(ctx, rest, stdout, stderr)
+	case "seed":
+		return runSeed(ctx, rest, stdin, stdout, stderr)
+	case "audit":
+		return runAudit(ctx, rest, stdout, stderr)
+	case "version", "--version", "-version":
+		fmt.Fprintln(stdout, "lianxin", version)
+		return nil
+	case "help", "--help", "-help", "-h":
+		fmt.Fprint(stdout, usage)
+		return nil
+	default:
+		fmt.Fprint(stderr, usage)
+		return fmt.Errorf("unknown command %q", cmd)
+	}
+}

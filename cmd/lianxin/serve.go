@@ -1,0 +1,200 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/lianxin-hub/lianxin/frontend"
+	"github.com/lianxin-hub/lianxin/internal/config"
+	"github.com/lianxin-hub/lianxin/internal/demo"
+	"github.com/lianxin-hub/lianxin/internal/httpapi"
+	"github.com/lianxin-hub/lianxin/internal/secret"
+	"github.com/lianxin-hub/lianxin/internal/store"
+	"github.com/lianxin-hub/lianxin/signaling/presence"
+)
+
+func runServe(ctx context.Context, args []string, stderr io.Writer) error {
+	m := NewMain(stderr)
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	m.Config.Register(fs)
+	m.Config.RegisterDemo(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := m.Run(ctx); err != nil {
+		m.Close()
+		return err
+	}
+	<-ctx.Done()
+	return m.Close()
+}
+
+// Main is the running hub: configuration, store, presence and HTTP server,
+// wired by hand. End-to-end tests run it on "127.0.0.1:0".
+type Main struct {
+	Config   config.Config
+	Logger   *slog.Logger
+	Store    *store.Store
+	Presence presence.Presence
+
+	logOut   io.Writer
+	listener net.Listener
+	server   *http.Server
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
+}
+
+// NewMain returns a Main that logs JSON to w.
+func NewMain(w io.Writer) *Main {
+	return &Main{logOut: w, Logger: slog.New(slog.NewJSONHandler(w, nil))}
+}
+
+// Run opens the database and presence, migrates, seeds the demo alliance when
+// asked, and starts serving in the background. Call Close to stop.
+func (m *Main) Run(ctx context.Context) error {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(m.Config.LogLevel)); err != nil {
+		return fmt.Errorf("LIANXIN_LOG_LEVEL: %w", err)
+	}
+	m.Logger = slog.New(slog.NewJSONHandler(m.logOut, &slog.HandlerOptions{Level: level}))
+	st, err := openStore(ctx, &m.Config, m.Logger)
+	if err != nil {
+		return err
+	}
+	m.Store = st
+	applied, err := st.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	if len(applied) > 0 {
+		m.Logger.Info("migrations applied", "files", strings.Join(applied, ","), "database", st.Dialect())
+	}
+	if m.Config.Demo {
+		seeded, err := demo.Seed(ctx, st)
+		if err != nil {
+			return fmt.Errorf("demo seed: %w", err)
+		}
+		if seeded {
+			m.Logger.Info("demo alliance seeded", "alliance", demo.AllianceName, "password", "see README")
+		}
+	}
+	if m.Config.RedisURL != "" {
+		p, err := presence.OpenRedis(m.Config.RedisURL)
+		if err != nil {
+			return fmt.Errorf("presence: %w", err)
+		}
+		m.Presence = p
+	} else {
+		m.Presence = presence.NewMemory()
+	}
+	web, err := fs.Sub(frontend.Dist, "dist")
+	if err != nil {
+		return err
+	}
+	api := httpapi.New(httpapi.Options{Store: st, Presence: m.Presence, Logger: m.Logger, Web: web,
+		TrustProxy: m.Config.TrustProxy, Version: version})
+	m.listener, err = net.Listen("tcp", m.Config.Addr)
+	if err != nil {
+		return err
+	}
+	m.server = &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	m.cancel = cancel
+	m.wg.Add(2)
+	go func() {
+		defer m.wg.Done()
+		st.RunSealer(bg, m.Config.SealInterval)
+	}()
+	go func() {
+		defer m.wg.Done()
+		if err := m.server.Serve(m.listener); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			m.Logger.Error("http server", "err", err)
+		}
+	}()
+	m.Logger.Info("lianxin serving", "url", m.URL(), "database", st.Dialect(), "presence", presenceKind(m.Config.RedisURL),
+		"demo", m.Config.Demo, "version", version)
+	return nil
+}
+
+func presenceKind(url string) string {
+	if url == "" {
+		return "memory"
+	}
+	return "redis"
+}
+
+// URL is the base URL the hub listens on.
+func (m *Main) URL() string {
+	if m.listener == nil {
+		return ""
+	}
+	addr := m.listener.Addr().(*net.TCPAddr)
+	host := addr.IP.String()
+	if addr.IP.IsUnspecified() {
+		host = "localhost"
+	}
+	return fmt.Sprintf("http://%s", net.JoinHostPort(host, fmt.Sprint(addr.Port)))
+}
+
+// Close stops serving (letting open requests finish), stops the sealer after
+// one last pass, and closes presence and the database.
+func (m *Main) Close() error {
+	var errs []error
+	if m.server != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), m.Config.ShutdownPeriod)
+		errs = append(errs, m.server.Shutdown(ctx))
+		cancel()
+	}
+	if m.cancel != nil {
+		m.cancel()
+	}
+	m.wg.Wait()
+	if m.Store != nil {
+		if _, err := m.Store.SealAudit(context.Background(), 10000); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if m.Presence != nil {
+		errs = append(errs, m.Presence.Close())
+	}
+	if m.Store != nil {
+		errs = append(errs, m.Store.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// openStore derives the keys and opens the configured database.
+func openStore(ctx context.Context, c *config.Config, log *slog.Logger) (*store.Store, error) {
+	master, set, err := c.MasterKey()
+	if err != nil {
+		return nil, err
+	}
+	if !set {
+		var created bool
+		master, created, err = secret.LoadOrCreateKeyFile(c.DataDir)
+		if err != nil {
+			return nil, err
+		}
+		if created && !c.Demo {
+			log.Warn("no LIANXIN_SECRET_KEY set: generated one into the data directory; back it up, or the encrypted fields are lost",
+				"file", c.DataDir+string(os.PathSeparator)+"secret.key")
+		}
+	}
+	keys, err := secret.Derive(master)
+	if err != nil {
+		return nil, err
+	}
+	return store.Open(ctx, store.Options{DatabaseURL: c.DatabaseURL, DataDir: c.DataDir, Keys: keys, Logger: log})
+}

@@ -1,0 +1,58 @@
+package httpapi
+
+import (
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"github.com/lianxin-hub/lianxin/internal/auth"
+)
+
+// routes registers every route of the hub, with the permission each needs.
+func (s *Server) routes(e *echo.Echo) {
+	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+	e.GET("/metrics", echo.WrapHandler(s.metrics.handler()))
+	e.GET("/api/openapi.yaml", s.openAPI)
+
+	jsonLimit := middleware.BodyLimit(jsonBodyLimit)
+	pub := e.Group("/api/v1", jsonLimit, s.withRequestActor)
+	pub.POST("/auth/login", s.login)
+
+	api := e.Group("/api/v1", s.withRequestActor, s.authenticate)
+	j := api.Group("", jsonLimit)
+	j.POST("/auth/logout", s.logout)
+
+	j.GET("/me", s.getMe, need(auth.PermSelf))
+	j.PATCH("/me", s.patchMe, need(auth.PermSelf))
+	j.POST("/me/password", s.changePassword, need(auth.PermSelf))
+
+	j.GET("/regions", s.listRegions, need(auth.PermDirectoryRead))
+	j.GET("/institutions", s.listInstitutions, need(auth.PermDirectoryRead))
+	j.POST("/institutions", s.createInstitution, need(auth.PermDirectoryWrite))
+	j.GET("/institutions/:id", s.getInstitution, need(auth.PermDirectoryRead))
+	j.PATCH("/institutions/:id", s.patchInstitution, need(auth.PermDirectoryWrite))
+
+	j.GET("/alliances", s.listAlliances, need(auth.PermDirectoryRead))
+	j.GET("/alliances/:id", s.getAlliance, need(auth.PermDirectoryRead))
+	j.GET("/alliances/:id/members", s.listMembers, need(auth.PermDirectoryRead))
+	j.POST("/alliances/:id/members", s.addMember, need(auth.PermDirectoryWrite))
+	j.PATCH("/alliances/:id/members/:institutionId", s.patchMember, need(auth.PermDirectoryWrite))
+	j.DELETE("/alliances/:id/members/:institutionId", s.removeMember, need(auth.PermDirectoryWrite))
+
+	j.GET("/users", s.listUsers, need(auth.PermUsersManage))
+	j.POST("/users", s.createUser, need(auth.PermUsersManage))
+	j.PATCH("/users/:id", s.patchUser, need(auth.PermUsersManage))
+	j.POST("/users/:id/reset-password", s.resetPassword, need(auth.PermUsersManage))
+
+	j.GET("/audit", s.listAudit, need(auth.PermAuditRead))
+
+	j.GET("/patients", s.searchPatients, need(auth.PermPatientsRead))
+	j.POST("/patients", s.createPatient, need(auth.PermPatientsWrite))
+	j.GET("/patients/:id", s.getPatient, need(auth.PermPatientsRead))
+	j.GET("/patients/:id/consents", s.listConsents, need(auth.PermPatientsRead))
+	j.POST("/patients/:id/consents", s.addConsent, need(auth.PermPatientsWrite))
+	api.PUT("/patients/:id/consents/:consentId/form", s.putConsentForm, need(auth.PermPatientsWrite), middleware.BodyLimit(formBodyLimit))
+	api.GET("/patients/:id/consents/:consentId/form", s.getConsentForm, need(auth.PermPatientsRead))
+
+	e.GET("/*", s.serveWeb)
+}

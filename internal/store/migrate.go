@@ -1,0 +1,153 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/lianxin-hub/lianxin/migrations"
+)
+
+// migrationLockKey is the PostgreSQL advisory lock that makes concurrent
+// starts apply migrations one at a time ("lianxin" in ASCII, as an int64).
+const migrationLockKey = 0x6c69616e78696e
+
+// Migration is one versioned schema change.
+type Migration struct {
+	Version int
+	Name    string
+	SQL     string
+}
+
+// Migrations returns the embedded migrations for dialect, in order. For each
+// version a file NNNN_name.DIALECT.sql wins over the portable NNNN_name.sql.
+func Migrations(dialect string) ([]Migration, error) {
+	entries, err := fs.ReadDir(migrations.FS, ".")
+	if err != nil {
+		return nil, err
+	}
+	portable := map[int]Migration{}
+	specific := map[int]Migration{}
+	for _, e := range entries {
+		name := e.Name()
+		base := strings.TrimSuffix(name, ".sql")
+		fileDialect := ""
+		if i := strings.LastIndex(base, "."); i >= 0 {
+			fileDialect, base = base[i+1:], base[:i]
+		}
+		if fileDialect != "" && fileDialect != dialect {
+			continue
+		}
+		num, _, ok := strings.Cut(base, "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil {
+			return nil, fmt.Errorf("migrations: %s: name must start with a version number", name)
+		}
+		body, err := fs.ReadFile(migrations.FS, name)
+		if err != nil {
+			return nil, err
+		}
+		into := portable
+		if fileDialect != "" {
+			into = specific
+		}
+		if prev, dup := into[v]; dup {
+			return nil, fmt.Errorf("migrations: version %d is in both %s and %s", v, prev.Name, name)
+		}
+		into[v] = Migration{Version: v, Name: name, SQL: string(body)}
+	}
+	byVersion := portable
+	for v, m := range specific {
+		byVersion[v] = m
+	}
+	out := make([]Migration, 0, len(byVersion))
+	for _, m := range byVersion {
+		out = append(out, m)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Version < out[j].Version })
+	return out, nil
+}
+
+// Migrate applies pending migrations, each in its own transaction together
+// with its row in schema_migrations, and returns the names applied. On
+// PostgreSQL it holds an advisory lock so two instances starting at once do
+// not race; on SQLite the single connection serialises them.
+func (s *Store) Migrate(ctx context.Context) ([]string, error) {
+	all, err := Migrations(s.dialect)
+	if err != nil {
+		return nil, err
+	}
+	conn, err := s.SQL().Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	if s.dialect == Postgres {
+		if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", migrationLockKey); err != nil {
+			return nil, fmt.Errorf("migrate: lock: %w", err)
+		}
+		defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", migrationLockKey)
+	}
+	if _, err := conn.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMP NOT NULL)`); err != nil {
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	done := map[int]bool{}
+	rows, err := conn.QueryContext(ctx, "SELECT version FROM schema_migrations")
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		done[v] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	var applied []string
+	for _, m := range all {
+		if done[m.Version] {
+			continue
+		}
+		if err := s.apply(ctx, conn, m); err != nil {
+			return applied, fmt.Errorf("migrate %s: %w", m.Name, err)
+		}
+		applied = append(applied, m.Name)
+	}
+	return applied, nil
+}
+
+func (s *Store) apply(ctx context.Context, conn *sql.Conn, m Migration) error {
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
+		return err
+	}
+	insert := "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)"
+	if s.dialect == Postgres {
+		insert = "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)"
+	}
+	if _, err := tx.ExecContext(ctx, insert, m.Version, m.Name, s.now()); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// AppliedVersions returns the recorded migration versions, ascending.
+func (s *Store) AppliedVersions(ctx context.Context) ([]int, error) {
+	var vs []int
+	err := s.db.WithContext(ctx).Raw("SELECT version FROM schema_migrations ORDER BY version").Scan(&vs).Error
+	return vs, err
+}

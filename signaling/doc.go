@@ -1,0 +1,10 @@
+// Package signaling is the home of Lianxin's real-time video plane: the
+// WebSocket signaling server and the Pion SFU that relays consult media.
+//
+// It is deliberately isolated from the clinical side of the system. Nothing
+// here reads the clinical database, and the only credential it accepts is a
+// signed room token minted elsewhere; identity and authorisation therefore
+// arrive already decided. To keep that boundary honest, signaling and its
+// sub-packages must never import anything under internal/ (see
+// imports_test.go, which enforces it).
+package signaling
