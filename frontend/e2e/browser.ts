@@ -1,0 +1,113 @@
+// Browser plumbing for the e2e tests: Debian's Chromium driven by playwright-core
+// (no browser download), one fresh context per test, a screenshot when a test fails.
+import { afterAll, afterEach, beforeAll, beforeEach, expect, inject } from 'vitest';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { ARTIFACTS_DIR } from './paths';
+
+export const DEMO_PASSWORD = 'lianxin-demo';
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ARGS = [
+  '--headless=new',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+export interface BrowserSession {
+  page: () => Page;
+  baseURL: string;
+}
+
+/** Registers hooks: one browser per file, a fresh context and page per test. */
+export function useBrowser(opts: { locale?: string } = {}): BrowserSession {
+  const baseURL = inject('baseURL');
+  let browser: Browser | undefined;
+  let context: BrowserContext | undefined;
+  let page: Page | undefined;
+
+  beforeAll(async () => {
+    // playwright-core gives every launch a fresh temporary profile of its own.
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  });
+
+  beforeEach(async () => {
+    context = await browser!.newContext({ baseURL, viewport: { width: 1280, height: 860 }, locale: 'zh-CN' });
+    context.setDefaultTimeout(15_000);
+    page = await context.newPage();
+    void opts;
+  });
+
+  afterEach(async (ctx) => {
+    if (ctx.task.result?.state === 'fail' && page) {
+      mkdirSync(ARTIFACTS_DIR, { recursive: true });
+      const name = ctx.task.name.replace(/[^\w\u4e00-\u9fff-]+/g, '_').slice(0, 80);
+      const file = join(ARTIFACTS_DIR, `fail-${name}-${Date.now()}.png`);
+      await page.screenshot({ path: file, fullPage: true }).catch(() => undefined);
+      console.error(`[e2e] screenshot: ${file}`);
+    }
+    await context?.close();
+    context = undefined;
+    page = undefined;
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  return {
+    page: () => {
+      if (!page) throw new Error('no page (outside a test?)');
+      return page;
+    },
+    baseURL,
+  };
+}
+
+/** Waits (polling) until the locator's text equals `expected`. */
+export async function expectText(locator: Locator, expected: string | RegExp, timeout = 10_000): Promise<void> {
+  const poll = expect.poll(async () => ((await locator.count()) ? (await locator.first().innerText()).trim() : null), {
+    timeout,
+  });
+  if (typeof expected === 'string') await poll.toBe(expected);
+  else await poll.toMatch(expected);
+}
+
+/** Opens the login page and signs in; resolves once the app frame shows the user. */
+export async function login(page: Page, username: string, password = DEMO_PASSWORD) {
+  await page.goto('/login');
+  await page.getByTestId('login-username').fill(username);
+  await page.getByTestId('login-password').fill(password);
+  const answer = page.waitForResponse((r) => r.url().endsWith('/api/v1/auth/login'));
+  await page.getByTestId('login-submit').click();
+  const res = await answer;
+  return res;
+}
+
+/**
+ * Picks an option in an antd Select identified by its data-testid (typing `search` first when given).
+ * The option is looked up in the popup that belongs to this Select (via the input's aria-controls),
+ * not in another Select's popup that may still be fading out.
+ */
+export async function chooseOption(page: Page, testId: string, optionText: string | RegExp, search?: string) {
+  const select = page
+    .locator(`.ant-select[data-testid="${testId}"]`)
+    .or(page.locator('.ant-select').filter({ has: page.getByTestId(testId) }))
+    .first();
+  await select.click();
+  const input = select.locator('input').first();
+  const listId = (await input.getAttribute('aria-controls')) ?? (await input.getAttribute('aria-owns'));
+  if (!listId) throw new Error(`select ${testId}: no aria-controls on its input`);
+  if (search !== undefined) await input.fill(search);
+  const option = page
+    .locator(`.ant-select-dropdown:has([id="${listId}"]) .ant-select-item-option`)
+    .filter({ hasText: optionText })
+    .first();
+  await option.click();
+  await page.locator(`.ant-select-dropdown:has([id="${listId}"])`).waitFor({ state: 'hidden' });
+}

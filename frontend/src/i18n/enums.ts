@@ -1,0 +1,69 @@
+import type {
+  AllianceModel,
+  ConsentScope,
+  Kind,
+  Level,
+  MembershipRole,
+  Role,
+  Sex,
+  SignedBy,
+  SubSpecialty,
+  Title,
+} from '../api/types';
+import {
+  CONSENT_SCOPES,
+  KINDS,
+  LEVELS,
+  MEMBERSHIP_ROLES,
+  MODELS,
+  ROLES,
+  SEXES,
+  SIGNED_BY,
+  SUB_SPECIALTIES,
+  TITLES,
+} from '../api/types';
+import type { DictKey } from './zh';
+import { hasKey, type Translate } from './translate';
+
+/** Dictionary prefix → enum type. Display names live under `${prefix}.${value}`. */
+export interface EnumTypes {
+  role: Role;
+  title: Title;
+  level: Level;
+  kind: Kind;
+  sub: SubSpecialty;
+  model: AllianceModel;
+  mrole: MembershipRole;
+  sex: Sex;
+  scope: ConsentScope;
+  signedBy: SignedBy;
+}
+export type EnumKind = keyof EnumTypes;
+
+export const ENUM_VALUES: { [K in EnumKind]: readonly EnumTypes[K][] } = {
+  role: ROLES,
+  title: TITLES,
+  level: LEVELS,
+  kind: KINDS,
+  sub: SUB_SPECIALTIES,
+  model: MODELS,
+  mrole: MEMBERSHIP_ROLES,
+  sex: SEXES,
+  scope: CONSENT_SCOPES,
+  signedBy: SIGNED_BY,
+};
+
+// Compile-time proof that every enum value has a dictionary entry.
+type EnumDictKey = { [K in EnumKind]: `${K}.${EnumTypes[K]}` }[EnumKind];
+const everyEnumHasLabel: EnumDictKey extends DictKey ? true : false = true;
+void everyEnumHasLabel;
+
+/** Display name of an enum value; an unknown value (newer server) is shown as it is. */
+export function enumLabel<K extends EnumKind>(t: Translate, kind: K, value: EnumTypes[K] | string): string {
+  const key = `${kind}.${value}`;
+  return hasKey(key) ? t(key) : String(value);
+}
+
+export function enumOptions<K extends EnumKind>(t: Translate, kind: K) {
+  return ENUM_VALUES[kind].map((value) => ({ value, label: enumLabel(t, kind, value) }));
+}
