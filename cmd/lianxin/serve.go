@@ -112,10 +112,20 @@ func (m *Main) Run(ctx context.Context) error {
 	m.server = &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	m.cancel = cancel
-	m.wg.Add(2)
+	m.wg.Add(4)
 	go func() {
 		defer m.wg.Done()
 		st.RunSealer(bg, m.Config.SealInterval)
+	}()
+	go func() {
+		defer m.wg.Done()
+		// The interval catches events committed by other nodes; this node's
+		// own commits wake the publisher at once.
+		st.RunPublisher(bg, 2*time.Second, api.Deliver)
+	}()
+	go func() {
+		defer m.wg.Done()
+		st.RunSLAWorker(bg, m.Config.SLAInterval, m.Logger)
 	}()
 	go func() {
 		defer m.wg.Done()

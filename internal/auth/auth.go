@@ -75,9 +75,11 @@ const (
 	PermAuditRead      Permission = "audit.read"      // page through the audit log
 	PermPatientsRead   Permission = "patients.read"   // read patients with a care relationship
 	PermPatientsWrite  Permission = "patients.write"  // register patients, record consent
+	PermReferrals      Permission = "referrals"       // refer, triage and follow referrals of one's institution
+	PermSLAConfigure   Permission = "sla.configure"   // set an alliance's referral service levels
 )
 
-var clinical = []Permission{PermSelf, PermDirectoryRead, PermPatientsRead, PermPatientsWrite}
+var clinical = []Permission{PermSelf, PermDirectoryRead, PermPatientsRead, PermPatientsWrite, PermReferrals}
 
 // grants is the whole authorisation policy by role. Administrators see no
 // patient identity: they work with aggregates only (domain brief).
@@ -85,8 +87,8 @@ var grants = map[Role][]Permission{
 	RoleDoctor:        clinical,
 	RoleSpecialist:    clinical,
 	RoleConvener:      clinical,
-	RoleAllianceAdmin: {PermSelf, PermDirectoryRead, PermDirectoryWrite, PermUsersManage, PermAuditRead},
-	RoleSysadmin:      {PermSelf, PermDirectoryRead, PermDirectoryWrite, PermUsersManage, PermAuditRead},
+	RoleAllianceAdmin: {PermSelf, PermDirectoryRead, PermDirectoryWrite, PermUsersManage, PermAuditRead, PermSLAConfigure},
+	RoleSysadmin:      {PermSelf, PermDirectoryRead, PermDirectoryWrite, PermUsersManage, PermAuditRead, PermSLAConfigure},
 }
 
 // Actor is who a request acts as, with where it came from for the audit log.

@@ -23,6 +23,7 @@ type Config struct {
 	LogLevel       string        // LIANXIN_LOG_LEVEL
 	TrustProxy     bool          // LIANXIN_TRUST_PROXY
 	SealInterval   time.Duration // LIANXIN_AUDIT_SEAL_INTERVAL
+	SLAInterval    time.Duration // LIANXIN_SLA_CHECK_INTERVAL
 	NodeID         string        // LIANXIN_NODE_ID
 	PresenceTTL    time.Duration // LIANXIN_PRESENCE_TTL
 	ShutdownPeriod time.Duration // LIANXIN_SHUTDOWN_TIMEOUT
@@ -41,6 +42,7 @@ func (c *Config) Register(fs *flag.FlagSet) {
 	host, _ := os.Hostname()
 	fs.StringVar(&c.NodeID, "node-id", env("LIANXIN_NODE_ID", host), "this node's name in presence (LIANXIN_NODE_ID)")
 	fs.DurationVar(&c.PresenceTTL, "presence-ttl", envDuration("LIANXIN_PRESENCE_TTL", 45*time.Second), "how long a heartbeat keeps a user online (LIANXIN_PRESENCE_TTL)")
+	fs.DurationVar(&c.SLAInterval, "sla-check-interval", envDuration("LIANXIN_SLA_CHECK_INTERVAL", time.Minute), "how often referral SLA clocks are checked for breaches (LIANXIN_SLA_CHECK_INTERVAL)")
 	fs.DurationVar(&c.ShutdownPeriod, "shutdown-timeout", envDuration("LIANXIN_SHUTDOWN_TIMEOUT", 10*time.Second), "grace period for open requests at shutdown (LIANXIN_SHUTDOWN_TIMEOUT)")
 }
 

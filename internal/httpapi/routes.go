@@ -18,7 +18,7 @@ func (s *Server) routes(e *echo.Echo) {
 	pub := e.Group("/api/v1", jsonLimit, s.withRequestActor)
 	pub.POST("/auth/login", s.login)
 
-	api := e.Group("/api/v1", s.withRequestActor, s.authenticate)
+	api := e.Group("/api/v1", s.withRequestActor, s.authenticate, checkParams)
 	j := api.Group("", jsonLimit)
 	j.POST("/auth/logout", s.logout)
 
@@ -53,6 +53,23 @@ func (s *Server) routes(e *echo.Echo) {
 	j.POST("/patients/:id/consents", s.addConsent, need(auth.PermPatientsWrite))
 	api.PUT("/patients/:id/consents/:consentId/form", s.putConsentForm, need(auth.PermPatientsWrite), middleware.BodyLimit(formBodyLimit))
 	api.GET("/patients/:id/consents/:consentId/form", s.getConsentForm, need(auth.PermPatientsRead))
+
+	j.GET("/icd10", s.listICD10, need(auth.PermReferrals))
+	j.GET("/referrals", s.listReferrals, need(auth.PermReferrals))
+	j.POST("/referrals", s.createReferral, need(auth.PermReferrals))
+	j.GET("/referrals/suggestions", s.suggestReceivers, need(auth.PermReferrals))
+	j.GET("/referrals/:id", s.getReferral, need(auth.PermReferrals))
+	j.POST("/referrals/:id/actions/:action", s.actOnReferral, need(auth.PermReferrals))
+	j.GET("/referrals/:id/fhir", s.referralFHIR, need(auth.PermReferrals))
+	api.POST("/referrals/:id/attachments", s.uploadAttachment, need(auth.PermReferrals), middleware.BodyLimit(attachmentBodyLimit))
+	api.GET("/referrals/:id/attachments/:attachmentId", s.downloadAttachment, need(auth.PermReferrals))
+	j.GET("/sla-breaches", s.listSLABreaches, need(auth.PermReferrals))
+	j.GET("/alliances/:id/referral-sla", s.getReferralSLA, need(auth.PermDirectoryRead))
+	j.PUT("/alliances/:id/referral-sla", s.putReferralSLA, need(auth.PermSLAConfigure))
+
+	j.GET("/notifications", s.listNotifications, need(auth.PermSelf))
+	j.POST("/notifications/read", s.markNotificationsRead, need(auth.PermSelf))
+	api.GET("/events", s.eventStream, need(auth.PermSelf))
 
 	e.GET("/*", s.serveWeb)
 }

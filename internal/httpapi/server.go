@@ -46,12 +46,14 @@ type Server struct {
 	version  string
 	echo     *echo.Echo
 	metrics  *metrics
+	broker   *broker
 }
 
 // Limits on request bodies.
 const (
-	jsonBodyLimit = "1M"
-	formBodyLimit = "11M" // a 10 MB scanned consent form and headroom
+	jsonBodyLimit       = "1M"
+	formBodyLimit       = "11M" // a 10 MB scanned consent form and headroom
+	attachmentBodyLimit = "21M" // a 20 MB referral attachment and headroom
 )
 
 // New builds the server and its routes.
@@ -60,7 +62,7 @@ func New(o Options) *Server {
 		o.Logger = slog.Default()
 	}
 	s := &Server{store: o.Store, presence: o.Presence, log: o.Logger, web: o.Web, version: o.Version,
-		metrics: newMetrics(prometheus.NewRegistry())}
+		metrics: newMetrics(prometheus.NewRegistry()), broker: newBroker()}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
@@ -69,7 +71,7 @@ func New(o Options) *Server {
 	} else {
 		e.IPExtractor = echo.ExtractIPDirect()
 	}
-	e.Use(middleware.RequestID())
+	e.Use(dropUnsafeRequestID, middleware.RequestID())
 	e.Use(s.observe)
 	e.Use(middleware.Recover())
 	e.Use(middleware.SecureWithConfig(middleware.SecureConfig{

@@ -5,10 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"path/filepath"
-	"slices"
 	"time"
 
 	"github.com/lianxin-hub/lianxin/internal/apperr"
@@ -133,33 +131,20 @@ func (s *Store) visibleConsent(ctx context.Context, patientID, consentID string)
 // ever points at a missing file. A replaced form's file is kept: the audit
 // trail refers to it. Errors: not_found, invalid (type), too_large.
 func (s *Store) SaveConsentForm(ctx context.Context, patientID, consentID string, body io.Reader) error {
-	data, err := io.ReadAll(io.LimitReader(body, patient.MaxFormBytes+1))
+	data, ctype, err := readUpload(body, patient.MaxFormBytes, patient.FormTypes)
 	if err != nil {
 		return err
-	}
-	if len(data) > patient.MaxFormBytes {
-		return apperr.Errorf(apperr.TooLarge, "the form is larger than %d MB", patient.MaxFormBytes>>20)
-	}
-	if len(data) == 0 {
-		return apperr.InvalidField("body", "the form file is empty")
-	}
-	ctype := http.DetectContentType(data)
-	if !slices.Contains(patient.FormTypes, ctype) {
-		return apperr.InvalidField("body", "the form must be a PDF, JPEG or PNG file (got %s)", ctype)
 	}
 	return s.WithTx(ctx, func(ctx context.Context) error {
 		row, err := s.visibleConsent(ctx, patientID, consentID)
 		if err != nil {
 			return err
 		}
-		rel := filepath.Join("consent-forms", newID())
+		rel, err := s.writeFile("consent-forms", data)
+		if err != nil {
+			return err
+		}
 		full := filepath.Join(s.files, rel)
-		if err := os.MkdirAll(filepath.Dir(full), 0o700); err != nil {
-			return err
-		}
-		if err := os.WriteFile(full, data, 0o600); err != nil {
-			return err
-		}
 		err = s.conn(ctx).Model(&consentRow{}).Where("id = ?", row.ID).
 			Updates(map[string]any{"form_path": rel, "form_content_type": ctype}).Error
 		if err == nil {

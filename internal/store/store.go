@@ -40,6 +40,7 @@ type Store struct {
 	files   string // directory for uploaded files (consent forms)
 	now     func() time.Time
 	log     *slog.Logger
+	kick    chan struct{} // wakes the outbox publisher after a commit
 }
 
 // Options configure Open.
@@ -68,7 +69,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	if now == nil {
 		now = time.Now
 	}
-	s := &Store{keys: o.Keys, log: o.Logger, files: filepath.Join(o.DataDir, "files")}
+	s := &Store{keys: o.Keys, log: o.Logger, files: filepath.Join(o.DataDir, "files"), kick: make(chan struct{}, 1)}
 	s.now = func() time.Time { return now().UTC().Truncate(time.Microsecond) }
 	cfg := &gorm.Config{
 		NowFunc:                s.now,
