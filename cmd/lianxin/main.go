@@ -63,6 +63,13 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "audit":
 		return runAudit(ctx, rest, stdout, stderr)
 	case "version", "--version", "-version":
+		if len(rest) > 0 {
+			fmt.Fprintln(stdout, "usage: lianxin version\n\nprints the version of this binary; it takes no flags.")
+			if rest[0] == "--help" || rest[0] == "-help" || rest[0] == "-h" {
+				return flag.ErrHelp
+			}
+			return fmt.Errorf("version takes no arguments")
+		}
 		fmt.Fprintln(stdout, "lianxin", version)
 		return nil
 	case "help", "--help", "-help", "-h":

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/lianxin-hub/lianxin/internal/alliance"
 	"github.com/lianxin-hub/lianxin/internal/auth"
@@ -55,14 +56,18 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 
 // runSeed creates the first administrator of an installation (roles sysadmin
 // and alliance_admin) at the named institution, creating that institution when
-// the directory has none of that name.
+// the directory has none of that name. When the installation has no alliance
+// yet, it founds one with that institution as initiator, so the new
+// administrator has an alliance to manage.
 func runSeed(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	var admin, instName, regionCode, displayName string
+	var admin, instName, regionCode, displayName, allianceName, model string
 	st, _, err := openTool(ctx, "seed", args, stderr, func(fs *flag.FlagSet) {
 		fs.StringVar(&admin, "admin", "", "username of the administrator to create (required)")
 		fs.StringVar(&displayName, "name", "系统管理员", "the administrator's display name")
 		fs.StringVar(&instName, "institution", "", "the administrator's institution: an existing name, or a new tertiary psychiatric hospital (required)")
 		fs.StringVar(&regionCode, "region", "", "GB/T 2260 region code for a new institution, e.g. 340104")
+		fs.StringVar(&allianceName, "alliance", "", "name of the alliance to found when none exists (default: the institution's name + 精神专科医联体)")
+		fs.StringVar(&model, "model", "vertical", "model of a founded alliance: vertical, horizontal, remote or chain")
 	})
 	if err != nil {
 		return err
@@ -97,6 +102,21 @@ func runSeed(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 				return err
 			}
 		}
+		existing, err := st.ListAlliances(ctx)
+		if err != nil {
+			return err
+		}
+		if len(existing) == 0 {
+			if allianceName == "" {
+				allianceName = in.Name + "精神专科医联体"
+			}
+			a, err := st.CreateAlliance(ctx, alliance.Alliance{Name: allianceName, Model: alliance.Model(model),
+				InitiatorID: in.ID, RegionCode: in.RegionCode, EstablishedOn: st.Now().Format(time.DateOnly)})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "founded alliance %q with %s as initiator\n", a.Name, in.Name)
+		}
 		_, generated, err = st.CreateUser(ctx, auth.User{Username: admin, DisplayName: displayName,
 			Roles: []auth.Role{auth.RoleSysadmin, auth.RoleAllianceAdmin}, Title: "other", InstitutionID: in.ID}, password)
 		return err
@@ -128,6 +148,10 @@ func readPassword(stdin io.Reader) (string, error) {
 }
 
 func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && (args[0] == "--help" || args[0] == "-help" || args[0] == "-h") {
+		fmt.Fprintln(stdout, "usage: lianxin audit verify [flags]\n\nverify checks the audit log's hash chain (sealing pending entries first);\nrun 'lianxin audit verify --help' for its flags.")
+		return flag.ErrHelp
+	}
 	if len(args) == 0 || args[0] != "verify" {
 		return errors.New("usage: lianxin audit verify [flags]")
 	}
