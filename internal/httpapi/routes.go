@@ -67,6 +67,13 @@ func (s *Server) routes(e *echo.Echo) {
 	j.GET("/alliances/:id/referral-sla", s.getReferralSLA, need(auth.PermDirectoryRead))
 	j.PUT("/alliances/:id/referral-sla", s.putReferralSLA, need(auth.PermSLAConfigure))
 
+	j.GET("/consults", s.listConsults, need(auth.PermReferrals))
+	j.POST("/consults", s.createConsult, need(auth.PermReferrals))
+	j.GET("/consults/consultants", s.listConsultants, need(auth.PermReferrals))
+	j.GET("/consults/:id", s.getConsult, need(auth.PermReferrals))
+	j.POST("/consults/:id/actions/:action", s.actOnConsult, need(auth.PermReferrals))
+	j.POST("/consults/:id/referral", s.convertConsult, need(auth.PermReferrals))
+
 	j.GET("/notifications", s.listNotifications, need(auth.PermSelf))
 	j.POST("/notifications/read", s.markNotificationsRead, need(auth.PermSelf))
 	api.GET("/events", s.eventStream, need(auth.PermSelf))

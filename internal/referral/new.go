@@ -19,6 +19,9 @@ type Request struct {
 	Clinical
 	// Draft keeps the referral as a draft instead of submitting it.
 	Draft bool `json:"draft"`
+	// ConsultID links the referral to the eConsult it comes from; set by
+	// the hub when a consult is converted, never by a client.
+	ConsultID string `json:"-"`
 }
 
 // Validate checks the request's own fields; membership, levels and consent
@@ -126,8 +129,8 @@ func New(q Request, who Who, sla SLA, now time.Time) Referral {
 		SenderInstitutionID: who.InstitutionID, SenderUserID: who.UserID,
 		ReceiverInstitutionID: q.ReceiverInstitutionID, ReceiverDepartment: q.ReceiverDepartment,
 		ReceiverUserID: q.ReceiverUserID,
-		Clinical:       q.Clinical,
-		CreatedAt:      now, UpdatedAt: now,
+		Clinical:       q.Clinical, ConsultID: q.ConsultID,
+		CreatedAt: now, UpdatedAt: now,
 	}
 	if !q.Draft {
 		r.Status = Requested
@@ -169,4 +172,11 @@ func (r *Referral) submitted(sla SLA, now time.Time) {
 		due := now.Add(sla.FirstFollowUp)
 		r.FollowUpDueAt = &due
 	}
+}
+
+// ValidateDiagnoses normalises ICD-10 codes and checks each against the
+// embedded list, for other clinical records (consult opinions) that carry
+// diagnoses. Errors: invalid, naming field.
+func ValidateDiagnoses(field string, codes []string) ([]string, error) {
+	return validateDiagnoses(field, codes)
 }

@@ -118,6 +118,8 @@ type Referral struct {
 
 	RedirectedFromID string `json:"redirectedFromId"`
 	RedirectedToID   string `json:"redirectedToId"`
+	// ConsultID is the eConsult this referral was made from, if any.
+	ConsultID string `json:"consultId"`
 
 	SubmittedAt   *time.Time `json:"submittedAt"`
 	AcceptDueAt   *time.Time `json:"acceptDueAt"`

@@ -43,6 +43,7 @@ type referralRow struct {
 	Note                  string
 	RedirectedFromID      string
 	RedirectedToID        string
+	ConsultID             string
 	SubmittedAt           *time.Time
 	AcceptDueAt           *time.Time
 	AdmitDueAt            *time.Time
@@ -73,7 +74,7 @@ func (r *referralRow) domain() (referral.Referral, error) {
 		SenderInstitutionID: r.SenderInstitutionID, SenderUserID: r.SenderUserID,
 		ReceiverInstitutionID: r.ReceiverInstitutionID, ReceiverDepartment: r.ReceiverDepartment,
 		ReceiverUserID: r.ReceiverUserID, Note: r.Note,
-		RedirectedFromID: r.RedirectedFromID, RedirectedToID: r.RedirectedToID,
+		RedirectedFromID: r.RedirectedFromID, RedirectedToID: r.RedirectedToID, ConsultID: r.ConsultID,
 		SubmittedAt: utcPtr(r.SubmittedAt), AcceptDueAt: utcPtr(r.AcceptDueAt), AdmitDueAt: utcPtr(r.AdmitDueAt),
 		FollowUpDueAt: utcPtr(r.FollowUpDueAt), AcceptedAt: utcPtr(r.AcceptedAt), ArrivedAt: utcPtr(r.ArrivedAt),
 		ClosedAt: utcPtr(r.ClosedAt), CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
@@ -116,7 +117,7 @@ func newReferralRow(r *referral.Referral) referralRow {
 		Appointment: jsonOrEmpty(r.Appointment, r.Appointment == nil),
 		Outcome:     jsonOrEmpty(r.Outcome, r.Outcome == nil),
 		FollowUp:    jsonOrEmpty(r.FollowUp, r.FollowUp == nil),
-		Note:        r.Note, RedirectedFromID: r.RedirectedFromID, RedirectedToID: r.RedirectedToID,
+		Note:        r.Note, RedirectedFromID: r.RedirectedFromID, RedirectedToID: r.RedirectedToID, ConsultID: r.ConsultID,
 		SubmittedAt: r.SubmittedAt, AcceptDueAt: r.AcceptDueAt, AdmitDueAt: r.AdmitDueAt,
 		FollowUpDueAt: r.FollowUpDueAt, AcceptedAt: r.AcceptedAt, ArrivedAt: r.ArrivedAt, ClosedAt: r.ClosedAt,
 		DueAt: r.DueAt(), CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
