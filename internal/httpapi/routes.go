@@ -74,6 +74,16 @@ func (s *Server) routes(e *echo.Echo) {
 	j.POST("/consults/:id/actions/:action", s.actOnConsult, need(auth.PermReferrals))
 	j.POST("/consults/:id/referral", s.convertConsult, need(auth.PermReferrals))
 
+	j.GET("/video-consults", s.listVideos, need(auth.PermReferrals))
+	j.POST("/video-consults", s.bookVideo, need(auth.PermReferrals))
+	j.GET("/video-consults/:id", s.getVideo, need(auth.PermReferrals))
+	j.POST("/video-consults/:id/actions/:action", s.actOnVideo, need(auth.PermReferrals))
+	j.GET("/specialists/:userId/availability", s.getAvailability, need(auth.PermReferrals))
+	j.POST("/specialists/:userId/availability/templates", s.addTemplate, need(auth.PermReferrals))
+	j.POST("/specialists/:userId/availability/exceptions", s.addException, need(auth.PermReferrals))
+	j.DELETE("/specialists/:userId/availability/:entryId", s.deleteAvailability, need(auth.PermReferrals))
+	j.GET("/specialists/:userId/slots", s.freeSlots, need(auth.PermReferrals))
+
 	j.GET("/notifications", s.listNotifications, need(auth.PermSelf))
 	j.POST("/notifications/read", s.markNotificationsRead, need(auth.PermSelf))
 	api.GET("/events", s.eventStream, need(auth.PermSelf))
