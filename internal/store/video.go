@@ -110,39 +110,54 @@ func (s *Store) BookVideo(ctx context.Context, b consult.Booking) (consult.Video
 	}
 	var out consult.Video
 	err = s.WithTx(ctx, func(ctx context.Context) error {
-		requester := a.UserID
+		var spec userRow
+		if err := s.conn(ctx).Where("id = ?", b.SpecialistUserID).Take(&spec).Error; err != nil {
+			return apperr.InvalidField("specialistUserId", "no such specialist")
+		}
+		requester, requesterInst := a.UserID, a.InstitutionID
 		if b.OnBehalfOfUserID != "" && b.OnBehalfOfUserID != a.UserID {
+			// The convener of the requesting facility, or of the specialist's
+			// (who owns the specialists' schedule), books for a doctor.
 			if !a.Has(auth.RoleConvener) {
 				return apperr.Forbiddenf("only a convener books on behalf of a colleague")
 			}
 			var doc userRow
-			if err := s.conn(ctx).Where("id = ? AND institution_id = ? AND disabled = ?", b.OnBehalfOfUserID,
-				a.InstitutionID, false).Take(&doc).Error; err != nil {
-				return apperr.InvalidField("onBehalfOfUserId", "the doctor does not work at your facility")
+			if err := s.conn(ctx).Where("id = ? AND disabled = ?", b.OnBehalfOfUserID, false).Take(&doc).Error; err != nil {
+				return apperr.InvalidField("onBehalfOfUserId", "no such doctor")
 			}
-			requester = doc.ID
+			if doc.InstitutionID != a.InstitutionID && spec.InstitutionID != a.InstitutionID {
+				return apperr.Forbiddenf("a convener books for doctors of their facility, or with their facility's specialists")
+			}
+			if err := s.sameAlliance(ctx, a.InstitutionID, doc.InstitutionID, "onBehalfOfUserId"); err != nil {
+				return err
+			}
+			requester, requesterInst = doc.ID, doc.InstitutionID
 		} else if !a.Has(auth.RoleDoctor) && !a.Has(auth.RoleSpecialist) {
 			return apperr.Forbiddenf("a clinician books a consultation, or a convener on their behalf")
 		}
 		if err := s.requireVisiblePatient(ctx, b.PatientID); err != nil {
 			return err
 		}
+		var cared int64
+		if err := s.conn(ctx).Model(&careRelationRow{}).Where("patient_id = ? AND institution_id = ?", b.PatientID,
+			requesterInst).Count(&cared).Error; err != nil {
+			return err
+		}
+		if cared == 0 {
+			return apperr.InvalidField("patientId", "the patient is not in the care of the requesting doctor's institution")
+		}
 		var cons consentRow
 		if err := s.conn(ctx).Where("id = ? AND patient_id = ? AND scope = ? AND revoked_at IS NULL", b.ConsentID,
 			b.PatientID, string(patient.ScopeTeleconsult)).Take(&cons).Error; err != nil {
 			return apperr.InvalidField("consentId", "no teleconsult consent of this patient with that id")
 		}
-		var spec userRow
-		if err := s.conn(ctx).Where("id = ?", b.SpecialistUserID).Take(&spec).Error; err != nil {
-			return apperr.InvalidField("specialistUserId", "no such specialist")
-		}
 		if err := consult.CheckConsultant("specialistUserId", spec.domain(), spec.InstitutionID); err != nil {
 			return err
 		}
-		if spec.InstitutionID == a.InstitutionID {
+		if spec.InstitutionID == requesterInst {
 			return apperr.InvalidField("specialistUserId", "invite a specialist of another institution")
 		}
-		if err := s.sameAlliance(ctx, a.InstitutionID, spec.InstitutionID, "specialistUserId"); err != nil {
+		if err := s.sameAlliance(ctx, requesterInst, spec.InstitutionID, "specialistUserId"); err != nil {
 			return err
 		}
 		if err := s.requireFreeSlot(ctx, spec.ID, schedule.Slot{Start: b.Start, End: b.End}, ""); err != nil {
@@ -158,7 +173,7 @@ func (s *Store) BookVideo(ctx context.Context, b consult.Booking) (consult.Video
 			}
 		}
 		v := consult.Video{ID: newID(), PatientID: b.PatientID, Status: consult.Booked, Version: 1,
-			RequesterInstitutionID: a.InstitutionID, RequesterUserID: requester, BookedByUserID: a.UserID,
+			RequesterInstitutionID: requesterInst, RequesterUserID: requester, BookedByUserID: a.UserID,
 			TargetInstitutionID: spec.InstitutionID, SpecialistUserID: spec.ID, Start: b.Start, End: b.End,
 			Purpose: b.Purpose, RecordSummary: b.RecordSummary, InvitedSpecialty: b.InvitedSpecialty,
 			InvitedTitle: spec.Title, ConsentID: b.ConsentID, Observers: b.Observers, RoomID: newID(),
