@@ -6,8 +6,10 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -30,7 +32,67 @@ func bind(c echo.Context, dst any) error {
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return apperr.InvalidField("body", "unexpected data after the JSON object")
 	}
+	if field, ok := nulField(reflect.ValueOf(dst), "body"); ok {
+		return apperr.InvalidField(field, "%s must not contain a NUL character", field)
+	}
 	return nil
+}
+
+// storable reports whether s can be stored as text: PostgreSQL refuses NUL
+// characters and invalid UTF-8, which would otherwise surface as a 500.
+// (encoding/json already replaces invalid UTF-8 in JSON strings.)
+func storable(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsRune(s, 0)
+}
+
+// nulField returns the JSON name of the first string in v that holds a NUL
+// character; name is the name of v itself.
+func nulField(v reflect.Value, name string) (string, bool) {
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if !v.IsNil() {
+			return nulField(v.Elem(), name)
+		}
+	case reflect.String:
+		return name, strings.ContainsRune(v.String(), 0)
+	case reflect.Slice, reflect.Array:
+		for i := range v.Len() {
+			if f, ok := nulField(v.Index(i), name); ok {
+				return f, true
+			}
+		}
+	case reflect.Struct:
+		for i := range v.NumField() {
+			tag, _, _ := strings.Cut(v.Type().Field(i).Tag.Get("json"), ",")
+			if tag == "" || tag == "-" {
+				continue
+			}
+			if f, ok := nulField(v.Field(i), tag); ok {
+				return f, true
+			}
+		}
+	}
+	return "", false
+}
+
+// checkParams refuses path and query parameters that cannot be stored as
+// text (see storable) with a 400 naming the parameter.
+func checkParams(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		for i, name := range c.ParamNames() {
+			if i < len(c.ParamValues()) && !storable(c.ParamValues()[i]) {
+				return apperr.InvalidField(name, "%s must be UTF-8 text without NUL characters", name)
+			}
+		}
+		for name, vs := range c.QueryParams() {
+			for _, v := range vs {
+				if !storable(v) {
+					return apperr.InvalidField(name, "%s must be UTF-8 text without NUL characters", name)
+				}
+			}
+		}
+		return next(c)
+	}
 }
 
 func decodeError(err error) error {

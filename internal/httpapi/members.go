@@ -6,6 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/lianxin-hub/lianxin/internal/alliance"
+	"github.com/lianxin-hub/lianxin/internal/apperr"
 	"github.com/lianxin-hub/lianxin/internal/store"
 )
 
@@ -87,6 +88,12 @@ func (s *Server) patchMember(c echo.Context) error {
 	var req memberRequest
 	if err := bind(c, &req); err != nil {
 		return err
+	}
+	switch { // fields of memberRequest that a membership cannot change
+	case req.InstitutionID != nil:
+		return apperr.InvalidField("institutionId", "the institution of a membership cannot be changed; remove it and add the other")
+	case req.JoinedOn != nil:
+		return apperr.InvalidField("joinedOn", "joinedOn cannot be changed")
 	}
 	p := store.MemberPatch{ConvenerUserID: req.ConvenerUserID, SubRegionalExpertUserID: req.SubRegionalExpertUserID}
 	if req.Role != nil {

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"crypto/subtle"
 	"net/http"
+	"regexp"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -18,6 +19,22 @@ const (
 	csrfCookie    = "lianxin_csrf"
 	csrfHeader    = "X-CSRF-Token"
 )
+
+var safeRequestID = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
+
+// dropUnsafeRequestID discards a client's X-Request-Id unless it is a short
+// token, so that middleware.RequestID makes one instead. The id goes into the
+// logs and the audit log: an arbitrary one could forge log lines, and bytes
+// PostgreSQL refuses (invalid UTF-8) would fail every audited request.
+func dropUnsafeRequestID(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Request().Header
+		if id := h.Get(echo.HeaderXRequestID); id != "" && !safeRequestID.MatchString(id) {
+			h.Del(echo.HeaderXRequestID)
+		}
+		return next(c)
+	}
+}
 
 // withRequestActor puts an anonymous actor (address and request id only)
 // into the request context, so that the audit log of a login knows where it
