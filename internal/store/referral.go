@@ -175,8 +175,8 @@ func (s *Store) CreateReferral(ctx context.Context, q referral.Request, idemKey 
 	if err != nil {
 		return out, false, err
 	}
-	if len(idemKey) > 200 {
-		return out, false, apperr.InvalidField("Idempotency-Key", "the Idempotency-Key header is longer than 200 characters")
+	if !validIdempotencyKey(idemKey) {
+		return out, false, apperr.InvalidField("Idempotency-Key", "the Idempotency-Key header must be at most 200 printable ASCII characters")
 	}
 	if err := q.Validate(); err != nil {
 		return out, false, err
@@ -674,4 +674,18 @@ func containsString(xs []string, x string) bool {
 		}
 	}
 	return false
+}
+
+// validIdempotencyKey accepts "" (no key) or up to 200 printable ASCII
+// characters, so a key never reaches the database as text it cannot store.
+func validIdempotencyKey(k string) bool {
+	if len(k) > 200 {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		if k[i] < 0x20 || k[i] > 0x7e {
+			return false
+		}
+	}
+	return true
 }
