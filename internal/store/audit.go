@@ -76,7 +76,9 @@ func (s *Store) Record(ctx context.Context, a Audit) error {
 	return s.WithTx(ctx, func(ctx context.Context) error { return s.record(ctx, a) })
 }
 
-// sealLockKey serialises sealers on PostgreSQL across processes.
+// sealLockKey serialises sealers on PostgreSQL across processes. It is mixed
+// with the schema's name, so that installations (or test schemas) sharing one
+// database each have their own sealer instead of starving each other's.
 const sealLockKey = 0x6c78617564697400
 
 // SealAudit chains up to batch committed, unsealed entries onto the end of the
@@ -89,7 +91,7 @@ func (s *Store) SealAudit(ctx context.Context, batch int) (int, error) {
 		db := s.conn(ctx)
 		if s.dialect == Postgres {
 			var got bool
-			if err := db.Raw("SELECT pg_try_advisory_xact_lock(?)", sealLockKey).Scan(&got).Error; err != nil {
+			if err := db.Raw("SELECT pg_try_advisory_xact_lock(?::bigint # hashtext(current_schema())::bigint)", sealLockKey).Scan(&got).Error; err != nil {
 				return err
 			}
 			if !got {

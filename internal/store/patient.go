@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/lianxin-hub/lianxin/internal/apperr"
@@ -119,7 +120,10 @@ func (s *Store) GetPatient(ctx context.Context, id string) (patient.Patient, err
 		out = row.domain()
 		return s.record(ctx, Audit{Action: audit.PatientRead, PatientID: id, TargetType: "patient", TargetID: id})
 	})
-	return out, err
+	if err != nil {
+		return patient.Patient{}, err // a read whose audit entry failed returns nothing
+	}
+	return out, nil
 }
 
 // SearchPatients lists the actor's visible patients whose name contains q, or
@@ -134,8 +138,9 @@ func (s *Store) SearchPatients(ctx context.Context, q string) ([]patient.Patient
 	err = s.WithTx(ctx, func(ctx context.Context) error {
 		db := s.conn(ctx).Model(&patientRow{}).Where("id IN (?)", s.visiblePatients(ctx, a.InstitutionID))
 		if q != "" {
-			if patient.ValidateNationalID(q) == nil {
-				db = db.Where("national_id_hash = ?", s.keys.Lookup(q))
+			// Normalised as CreatePatient stores it: "…x" or a pasted " …X " is the same ID.
+			if id := strings.ToUpper(strings.TrimSpace(q)); patient.ValidateNationalID(id) == nil {
+				db = db.Where("national_id_hash = ?", s.keys.Lookup(id))
 			} else {
 				db = db.Where(`name LIKE ? ESCAPE '\'`, likePattern(q))
 			}
@@ -150,5 +155,8 @@ func (s *Store) SearchPatients(ctx context.Context, q string) ([]patient.Patient
 		return s.record(ctx, Audit{Action: audit.PatientSearched, TargetType: "patient",
 			Detail: fmt.Sprintf("%d results", len(rows))})
 	})
-	return out, err
+	if err != nil {
+		return nil, err // a search whose audit entry failed returns nothing
+	}
+	return out, nil
 }
