@@ -75,7 +75,8 @@ func Migrations(dialect string) ([]Migration, error) {
 // Migrate applies pending migrations, each in its own transaction together
 // with its row in schema_migrations, and returns the names applied. On
 // PostgreSQL it holds an advisory lock so two instances starting at once do
-// not race; on SQLite the single connection serialises them.
+// not race; on SQLite each migration's transaction takes the file's write
+// lock before it checks and applies, so two processes cannot both apply one.
 func (s *Store) Migrate(ctx context.Context) ([]string, error) {
 	all, err := Migrations(s.dialect)
 	if err != nil {
@@ -118,31 +119,41 @@ func (s *Store) Migrate(ctx context.Context) ([]string, error) {
 		if done[m.Version] {
 			continue
 		}
-		if err := s.apply(ctx, conn, m); err != nil {
+		ok, err := s.apply(ctx, conn, m)
+		if err != nil {
 			return applied, fmt.Errorf("migrate %s: %w", m.Name, err)
 		}
-		applied = append(applied, m.Name)
+		if ok {
+			applied = append(applied, m.Name)
+		}
 	}
 	return applied, nil
 }
 
-func (s *Store) apply(ctx context.Context, conn *sql.Conn, m Migration) error {
+// apply runs one migration in a transaction that first records it: the
+// insert takes the write lock (SQLite's, across processes) and its primary
+// key refuses a version another process applied meanwhile, in which case
+// apply reports false and changes nothing.
+func (s *Store) apply(ctx context.Context, conn *sql.Conn, m Migration) (bool, error) {
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
-		return err
-	}
 	insert := "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)"
 	if s.dialect == Postgres {
 		insert = "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)"
 	}
 	if _, err := tx.ExecContext(ctx, insert, m.Version, m.Name, s.now()); err != nil {
-		return err
+		if isUnique(err) {
+			return false, nil
+		}
+		return false, err
 	}
-	return tx.Commit()
+	if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
+		return false, err
+	}
+	return true, tx.Commit()
 }
 
 // AppliedVersions returns the recorded migration versions, ascending.
