@@ -7,6 +7,7 @@ import (
 	"github.com/lianxin-hub/lianxin/internal/apperr"
 	"github.com/lianxin-hub/lianxin/internal/audit"
 	"github.com/lianxin-hub/lianxin/internal/consult"
+	"github.com/lianxin-hub/lianxin/internal/rounds"
 )
 
 type attendanceRow struct {
@@ -65,10 +66,41 @@ func (s *Store) JoinRoom(ctx context.Context, roomID string) (RoomGrant, error) 
 				return apperr.Conflictf("the consultation is %s", v.Status)
 			}
 			open, shut := v.JoinWindow()
-			if now := s.now(); now.Before(open) || now.After(shut) {
-				return apperr.Conflictf("the room opens 15 minutes before %s", v.Start.In(chinaZone).Format("2006-01-02 15:04"))
+			if err := openWindow(s.now(), open, shut, v.Start); err != nil {
+				return err
 			}
 			g.Role, patientID = role, v.PatientID
+		case RoomWardRound:
+			o, sr, err := s.visibleOccurrence(ctx, a, room.RefID)
+			if err != nil {
+				return apperr.NotFoundf("room not found")
+			}
+			if o.Status == rounds.Cancelled {
+				return apperr.Conflictf("this ward round was cancelled")
+			}
+			if err := openWindow(s.now(), o.StartsAt.Add(-30*time.Minute), o.EndsAt.Add(time.Hour), o.StartsAt); err != nil {
+				return err
+			}
+			// The host presents the round; everyone else of the host and
+			// the wards takes part (cases are discussed both ways).
+			g.Role = "participant"
+			if a.UserID == sr.HostUserID {
+				g.Role = "host"
+			}
+		case RoomLecture:
+			l, err := s.visibleLecture(ctx, a, room.RefID)
+			if err != nil {
+				return apperr.NotFoundf("room not found")
+			}
+			if err := openWindow(s.now(), l.StartsAt.Add(-30*time.Minute), l.EndsAt.Add(time.Hour), l.StartsAt); err != nil {
+				return err
+			}
+			// One presenter, many viewers across the alliance.
+			g.Role = "viewer"
+			if a.UserID == l.PresenterUserID {
+				g.Role = "host"
+			}
+			patientID = l.PatientID
 		default:
 			return apperr.NotFoundf("room not found")
 		}
@@ -79,6 +111,18 @@ func (s *Store) JoinRoom(ctx context.Context, roomID string) (RoomGrant, error) 
 }
 
 var chinaZone = time.FixedZone("CST", 8*3600)
+
+// openWindow refuses a join outside [open, shut]. Errors: conflict.
+func openWindow(now, open, shut, start time.Time) error {
+	if now.Before(open) {
+		return apperr.Conflictf("the room opens at %s, before the start at %s", open.In(chinaZone).Format("2006-01-02 15:04"),
+			start.In(chinaZone).Format("15:04"))
+	}
+	if now.After(shut) {
+		return apperr.Conflictf("the room has closed")
+	}
+	return nil
+}
 
 // RoomJoined records that a user entered a room at t (reported by the
 // signaling layer). It is idempotent for an open stay.
