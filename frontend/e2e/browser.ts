@@ -21,8 +21,13 @@ const ARGS = [
 
 export interface BrowserSession {
   page: () => Page;
+  /** Another user's browser in the same test: a fresh context (own cookies) and page, closed after the test. */
+  newPage: (opts?: { viewport?: { width: number; height: number } }) => Promise<Page>;
   baseURL: string;
 }
+
+/** A tablet in landscape: the size the hub must work at. */
+export const TABLET = { width: 1024, height: 768 };
 
 /** Registers hooks: one browser per file, a fresh context and page per test. */
 export function useBrowser(opts: { locale?: string } = {}): BrowserSession {
@@ -30,6 +35,7 @@ export function useBrowser(opts: { locale?: string } = {}): BrowserSession {
   let browser: Browser | undefined;
   let context: BrowserContext | undefined;
   let page: Page | undefined;
+  let extra: { context: BrowserContext; page: Page }[] = [];
 
   beforeAll(async () => {
     // playwright-core gives every launch a fresh temporary profile of its own.
@@ -47,10 +53,15 @@ export function useBrowser(opts: { locale?: string } = {}): BrowserSession {
     if (ctx.task.result?.state === 'fail' && page) {
       mkdirSync(ARTIFACTS_DIR, { recursive: true });
       const name = ctx.task.name.replace(/[^\w\u4e00-\u9fff-]+/g, '_').slice(0, 80);
-      const file = join(ARTIFACTS_DIR, `fail-${name}-${Date.now()}.png`);
-      await page.screenshot({ path: file, fullPage: true }).catch(() => undefined);
-      console.error(`[e2e] screenshot: ${file}`);
+      const pages = [page, ...extra.map((e) => e.page)];
+      for (const [i, p] of pages.entries()) {
+        const file = join(ARTIFACTS_DIR, `fail-${name}-${Date.now()}${i ? `-${i}` : ''}.png`);
+        await p.screenshot({ path: file, fullPage: true }).catch(() => undefined);
+        console.error(`[e2e] screenshot: ${file}`);
+      }
     }
+    for (const e of extra) await e.context.close().catch(() => undefined);
+    extra = [];
     await context?.close();
     context = undefined;
     page = undefined;
@@ -64,6 +75,13 @@ export function useBrowser(opts: { locale?: string } = {}): BrowserSession {
     page: () => {
       if (!page) throw new Error('no page (outside a test?)');
       return page;
+    },
+    newPage: async (o = {}) => {
+      const c = await browser!.newContext({ baseURL, viewport: o.viewport ?? { width: 1280, height: 860 }, locale: 'zh-CN' });
+      c.setDefaultTimeout(15_000);
+      const p = await c.newPage();
+      extra.push({ context: c, page: p });
+      return p;
     },
     baseURL,
   };
@@ -92,9 +110,10 @@ export async function login(page: Page, username: string, password = DEMO_PASSWO
 /**
  * Picks an option in an antd Select identified by its data-testid (typing `search` first when given).
  * The option is looked up in the popup that belongs to this Select (via the input's aria-controls),
- * not in another Select's popup that may still be fading out.
+ * not in another Select's popup that may still be fading out. The click waits for the popup's
+ * opening motion to end; a click lost anyway (the popup stays open, nothing chosen) is retried.
  */
-export async function chooseOption(page: Page, testId: string, optionText: string | RegExp, search?: string) {
+export async function chooseOption(page: Page, testId: string, optionText: string | RegExp, search?: string, tries = 3) {
   const select = page
     .locator(`.ant-select[data-testid="${testId}"]`)
     .or(page.locator('.ant-select').filter({ has: page.getByTestId(testId) }))
@@ -104,10 +123,22 @@ export async function chooseOption(page: Page, testId: string, optionText: strin
   const listId = (await input.getAttribute('aria-controls')) ?? (await input.getAttribute('aria-owns'));
   if (!listId) throw new Error(`select ${testId}: no aria-controls on its input`);
   if (search !== undefined) await input.fill(search);
-  const option = page
-    .locator(`.ant-select-dropdown:has([id="${listId}"]) .ant-select-item-option`)
-    .filter({ hasText: optionText })
-    .first();
-  await option.click();
-  await page.locator(`.ant-select-dropdown:has([id="${listId}"])`).waitFor({ state: 'hidden' });
+  const popup = page.locator(`.ant-select-dropdown:has([id="${listId}"])`);
+  await popupSettled(popup);
+  const option = popup.locator('.ant-select-item-option').filter({ hasText: optionText }).first();
+  for (let attempt = 1; ; attempt++) {
+    await option.click();
+    try {
+      await popup.waitFor({ state: 'hidden', timeout: 3000 });
+      return;
+    } catch (e) {
+      if (attempt >= tries) throw e; // still open, nothing chosen: click the option again
+    }
+  }
+}
+
+/** Waits until a Select's popup is shown and its opening motion has ended. */
+export async function popupSettled(popup: Locator) {
+  await popup.waitFor({ state: 'visible' });
+  await expect.poll(async () => (await popup.getAttribute('class')) ?? '', { timeout: 5000 }).not.toMatch(/-(appear|enter)\b/);
 }

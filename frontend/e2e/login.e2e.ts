@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { expectText, login, useBrowser } from './browser';
 
-const ALL_PAGES = ['home', 'patients', 'institutions', 'members', 'users', 'audit', 'profile'];
-const CLINICAL = ['home', 'patients', 'profile'];
+const ALL_PAGES = ['home', 'referrals', 'patients', 'institutions', 'members', 'users', 'audit', 'profile'];
+const CLINICAL = ['home', 'referrals', 'patients', 'profile'];
 const ADMIN = ['home', 'institutions', 'members', 'users', 'audit', 'profile'];
 
 const ACCOUNTS: { username: string; menu: string[] }[] = [

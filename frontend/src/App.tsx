@@ -10,6 +10,9 @@ import { MembersPage } from './pages/MembersPage';
 import { UsersPage } from './pages/UsersPage';
 import { AuditPage } from './pages/AuditPage';
 import { PatientsPage } from './pages/PatientsPage';
+import { ReferralsPage } from './pages/ReferralsPage';
+import { ReferralFormPage } from './pages/ReferralFormPage';
+import { ReferralPage } from './pages/ReferralPage';
 
 export function AppRoutes() {
   return (
@@ -24,6 +27,9 @@ export function AppRoutes() {
       >
         <Route index element={<HomePage />} />
         <Route path="profile" element={<ProfilePage />} />
+        <Route path="referrals" element={<RequirePage page="referrals"><ReferralsPage /></RequirePage>} />
+        <Route path="referrals/new" element={<RequirePage page="referrals"><ReferralFormPage /></RequirePage>} />
+        <Route path="referrals/:id" element={<RequirePage page="referrals"><ReferralPage /></RequirePage>} />
         <Route path="patients" element={<RequirePage page="patients"><PatientsPage /></RequirePage>} />
         <Route path="institutions" element={<RequirePage page="institutions"><InstitutionsPage /></RequirePage>} />
         <Route path="members" element={<RequirePage page="members"><MembersPage /></RequirePage>} />

@@ -10,6 +10,7 @@ import {
 } from './client';
 import { login } from './auth';
 import { uploadConsentForm } from './patients';
+import { actOnReferral, createReferral, listReferrals, uploadAttachment } from './referrals';
 
 type FetchArgs = [string, RequestInit];
 
@@ -190,5 +191,57 @@ describe('toApiError', () => {
   it('handles 413 with an empty body', async () => {
     const e = await toApiError(new Response('', { status: 413, statusText: 'Payload Too Large' }));
     expect(e.code).toBe('too_large');
+  });
+});
+
+describe('referral calls', () => {
+  it('createReferral sends the Idempotency-Key header with the CSRF token', async () => {
+    document.cookie = 'lianxin_csrf=tok123; path=/';
+    fetchMock.mockResolvedValue(jsonResponse(201, { id: 'r1' }));
+    const input = {
+      patientId: 'p1',
+      direction: 'up' as const,
+      urgency: 'fast_track' as const,
+      receiverInstitutionId: 'i1',
+      reason: 'r',
+      summary: 's',
+      diagnoses: ['F20'],
+      riskGrade: 4,
+      unstable: false,
+      medication: '',
+    };
+    await createReferral(input, 'key-1');
+    const { url, init, headers } = lastCall();
+    expect(url).toBe('/api/v1/referrals');
+    expect(init.method).toBe('POST');
+    expect(headers['Idempotency-Key']).toBe('key-1');
+    expect(headers['X-CSRF-Token']).toBe('tok123');
+    expect(JSON.parse(init.body as string)).toEqual(input);
+  });
+
+  it('listReferrals joins the status filter and drops empty ones', async () => {
+    fetchMock.mockImplementation(async () => jsonResponse(200, { items: [], nextCursor: '' }));
+    await listReferrals({ box: 'outgoing', status: ['requested', 'on_hold'], limit: 25 });
+    expect(lastCall().url).toBe('/api/v1/referrals?box=outgoing&status=requested%2Con_hold&limit=25');
+    await listReferrals({ box: 'incoming', status: [], urgency: 'fast_track', cursor: 'c1' });
+    expect(lastCall().url).toBe('/api/v1/referrals?box=incoming&urgency=fast_track&cursor=c1');
+  });
+
+  it('actions post the body to /actions/{action}', async () => {
+    fetchMock.mockResolvedValue(jsonResponse(200, { id: 'r1' }));
+    await actOnReferral('r 1', 'schedule', { version: 3, at: '2024-05-02T01:00:00Z', place: 'x' });
+    const { url, init } = lastCall();
+    expect(url).toBe('/api/v1/referrals/r%201/actions/schedule');
+    expect(JSON.parse(init.body as string)).toEqual({ version: 3, at: '2024-05-02T01:00:00Z', place: 'x' });
+  });
+
+  it('attachments go as the raw body with their name in the query', async () => {
+    fetchMock.mockResolvedValue(jsonResponse(201, { id: 'a1' }));
+    const file = new File(['%PDF-1.4'], '血常规.pdf', { type: 'application/pdf' });
+    await uploadAttachment('r1', file);
+    const { url, init, headers } = lastCall();
+    expect(url).toBe('/api/v1/referrals/r1/attachments?name=' + encodeURIComponent('血常规.pdf'));
+    expect(headers['Content-Type']).toBe('application/pdf');
+    expect(init.body).toBe(file);
   });
 });

@@ -113,6 +113,8 @@ export interface RequestOptions {
   raw?: Blob;
   /** do not call the 401 handler (the login form shows the message itself) */
   noAuthRedirect?: boolean;
+  /** extra request headers (e.g. Idempotency-Key) */
+  headers?: Record<string, string>;
 }
 
 export function buildUrl(path: string, query?: RequestOptions['query']): string {
@@ -130,7 +132,7 @@ export function buildUrl(path: string, query?: RequestOptions['query']): string 
 
 export async function request<T>(path: string, opts: RequestOptions = {}): Promise<T> {
   const method = opts.method ?? 'GET';
-  const headers: Record<string, string> = { Accept: 'application/json' };
+  const headers: Record<string, string> = { Accept: 'application/json', ...opts.headers };
   let body: BodyInit | undefined;
   if (opts.json !== undefined) {
     headers['Content-Type'] = 'application/json';

@@ -248,3 +248,232 @@ export interface AuditQuery {
   patientId?: string;
   action?: string;
 }
+
+// Two-way referral (issue 3)
+export const DIRECTIONS = ['up', 'down', 'lateral'] as const;
+export type Direction = (typeof DIRECTIONS)[number];
+
+/** Least urgent first, as the server lists them. */
+export const URGENCIES = ['routine', 'urgent', 'fast_track'] as const;
+export type Urgency = (typeof URGENCIES)[number];
+
+export const REFERRAL_STATUSES = [
+  'draft',
+  'requested',
+  'accepted',
+  'scheduled',
+  'in_progress',
+  'completed',
+  'returned',
+  'redirected',
+  'on_hold',
+  'cancelled',
+  'failed',
+] as const;
+export type ReferralStatus = (typeof REFERRAL_STATUSES)[number];
+
+/** Actions a client may ask for, in the server's rule order. */
+export const REFERRAL_ACTIONS = [
+  'submit',
+  'accept',
+  'return',
+  'redirect',
+  'hold',
+  'resume',
+  'schedule',
+  'arrive',
+  'complete',
+  'cancel',
+  'fail',
+] as const;
+export type ReferralAction = (typeof REFERRAL_ACTIONS)[number];
+
+/** What a timeline event or a notification can say happened. */
+export const REFERRAL_EVENTS = ['create', ...REFERRAL_ACTIONS, 'sla_breach_accept', 'sla_breach_admit'] as const;
+export type ReferralEventAction = (typeof REFERRAL_EVENTS)[number];
+
+export const CONDITIONS = ['stable', 'basically_stable', 'unstable'] as const;
+export type Condition = (typeof CONDITIONS)[number];
+
+export const RISK_GRADES = [0, 1, 2, 3, 4, 5] as const;
+
+/** Why a receiver was suggested (matched referral). */
+export const SUGGESTION_REASONS = ['subspecialty', 'level', 'region', 'province', 'load'] as const;
+export type SuggestionReason = (typeof SUGGESTION_REASONS)[number];
+
+export interface Icd10Code {
+  code: string;
+  nameZh: string;
+  nameEn: string;
+}
+
+export interface ReceiverSuggestion {
+  institution: Institution;
+  openLoad: number;
+  score: number;
+  reasons: SuggestionReason[];
+}
+
+export interface ClinicalContent {
+  reason: string;
+  summary: string;
+  diagnoses: string[];
+  riskGrade: number;
+  unstable: boolean;
+  medication: string;
+  subSpecialty?: string;
+  dischargeSummary?: string;
+  medicationPlan?: string;
+  followUpPlan?: string;
+}
+
+export interface ReferralInput extends ClinicalContent {
+  patientId: string;
+  direction: Direction;
+  urgency: Urgency;
+  receiverInstitutionId: string;
+  receiverDepartment?: string;
+  receiverUserId?: string;
+  draft?: boolean;
+}
+
+export interface Appointment {
+  at: string;
+  place: string;
+}
+
+export interface Outcome {
+  summary: string;
+  diagnoses: string[];
+  plan: string;
+}
+
+export interface FollowUp {
+  date: string;
+  riskGrade: number;
+  condition: Condition;
+  notes: string;
+  onTime?: boolean;
+}
+
+export interface PatientBrief {
+  id: string;
+  name: string;
+  sex: Sex;
+  birthDate: string;
+}
+
+export interface Referral extends Required<ClinicalContent> {
+  id: string;
+  allianceId: string;
+  patientId: string;
+  direction: Direction;
+  urgency: Urgency;
+  fastTrackSuggested: boolean;
+  status: ReferralStatus;
+  version: number;
+  senderInstitutionId: string;
+  senderUserId?: string;
+  receiverInstitutionId: string;
+  receiverDepartment: string;
+  receiverUserId?: string;
+  appointment: Appointment | null;
+  outcome: Outcome | null;
+  followUp: FollowUp | null;
+  note: string;
+  redirectedFromId: string;
+  redirectedToId: string;
+  submittedAt: string | null;
+  acceptDueAt: string | null;
+  admitDueAt: string | null;
+  followUpDueAt: string | null;
+  acceptedAt: string | null;
+  arrivedAt: string | null;
+  closedAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+  dueAt: string | null;
+  senderInstitution?: Institution;
+  receiverInstitution?: Institution;
+  patient?: PatientBrief;
+  allowedActions: ReferralAction[];
+}
+
+export interface ReferralEvent {
+  id: string;
+  version: number;
+  action: ReferralEventAction | string;
+  from: ReferralStatus | '';
+  to: ReferralStatus;
+  userId: string;
+  username: string;
+  institutionId: string;
+  note: string;
+  at: string;
+}
+
+export interface Attachment {
+  id: string;
+  name: string;
+  contentType: string;
+  size: number;
+  institutionId: string;
+  createdAt: string;
+}
+
+export interface ReferralDetail extends Referral {
+  events: ReferralEvent[];
+  attachments: Attachment[];
+}
+
+export type ReferralBox = 'incoming' | 'outgoing';
+
+export interface ReferralQuery {
+  box: ReferralBox;
+  status?: ReferralStatus[];
+  urgency?: Urgency;
+  direction?: Direction;
+  cursor?: string;
+  limit?: number;
+}
+
+export interface Page<T> extends Items<T> {
+  nextCursor: string;
+}
+
+/** The body of POST /referrals/{id}/actions/{action}. */
+export interface ActionBody {
+  version: number;
+  note?: string;
+  at?: string;
+  place?: string;
+  receiverInstitutionId?: string;
+  receiverDepartment?: string;
+  outcome?: Outcome;
+  followUp?: Omit<FollowUp, 'onTime'>;
+  revision?: ClinicalContent;
+}
+
+export type NotificationKind = 'referral.changed' | 'referral.sla_breach';
+
+export interface AppNotification {
+  id: string;
+  kind: NotificationKind | string;
+  referralId: string;
+  status: ReferralStatus | string;
+  action: ReferralEventAction | string;
+  createdAt: string;
+  readAt: string | null;
+}
+
+export interface NotificationPage extends Page<AppNotification> {
+  unread: number;
+}
+
+export interface SlaBreach {
+  referralId: string;
+  kind: 'accept' | 'admit';
+  urgency: Urgency;
+  dueAt: string;
+  detectedAt: string;
+}

@@ -1,5 +1,8 @@
 import { App, Button, Descriptions, Divider, Drawer, Empty, Space, Table, Tag, Upload } from 'antd';
-import { UploadOutlined } from '@ant-design/icons';
+import { SwapOutlined, UploadOutlined } from '@ant-design/icons';
+import { Link } from 'react-router';
+import { useMe } from '../auth/AuthProvider';
+import { canRefer } from '../nav/menu';
 import { consentFormUrl, FORM_MAX_BYTES, FORM_TYPES, listConsents, uploadConsentForm } from '../api/patients';
 import type { Consent, Patient } from '../api/types';
 import { useI18n } from '../i18n/I18nProvider';
@@ -15,6 +18,7 @@ export function acceptableForm(file: { type: string; size: number }): boolean {
 
 export function PatientDrawer({ patient, onClose }: { patient: Patient | null; onClose: () => void }) {
   const { t } = useI18n();
+  const me = useMe();
   const { message } = App.useApp();
   const consents = useLoad(
     () => (patient ? listConsents(patient.id).then((r) => r.items) : Promise.resolve([] as Consent[])),
@@ -44,6 +48,15 @@ export function PatientDrawer({ patient, onClose }: { patient: Patient | null; o
       size={720}
       destroyOnHidden
       data-testid="patient-drawer"
+      extra={
+        patient && canRefer(me.roles) ? (
+          <Link to={`/referrals/new?patientId=${encodeURIComponent(patient.id)}`}>
+            <Button type="primary" icon={<SwapOutlined />} data-testid="patient-refer">
+              {t('referrals.new')}
+            </Button>
+          </Link>
+        ) : null
+      }
     >
       {patient ? (
         <>

@@ -1,26 +1,41 @@
 import type {
   AllianceModel,
+  Condition,
   ConsentScope,
+  Direction,
   Kind,
   Level,
   MembershipRole,
+  ReferralAction,
+  ReferralEventAction,
+  ReferralStatus,
   Role,
   Sex,
   SignedBy,
   SubSpecialty,
+  SuggestionReason,
   Title,
+  Urgency,
 } from '../api/types';
 import {
+  CONDITIONS,
   CONSENT_SCOPES,
+  DIRECTIONS,
   KINDS,
   LEVELS,
   MEMBERSHIP_ROLES,
   MODELS,
+  REFERRAL_ACTIONS,
+  REFERRAL_EVENTS,
+  REFERRAL_STATUSES,
+  RISK_GRADES,
   ROLES,
   SEXES,
   SIGNED_BY,
   SUB_SPECIALTIES,
+  SUGGESTION_REASONS,
   TITLES,
+  URGENCIES,
 } from '../api/types';
 import type { DictKey } from './zh';
 import { hasKey, type Translate } from './translate';
@@ -37,6 +52,14 @@ export interface EnumTypes {
   sex: Sex;
   scope: ConsentScope;
   signedBy: SignedBy;
+  dir: Direction;
+  urgency: Urgency;
+  rstatus: ReferralStatus;
+  action: ReferralAction;
+  event: ReferralEventAction;
+  condition: Condition;
+  risk: (typeof RISK_GRADES)[number];
+  sreason: SuggestionReason;
 }
 export type EnumKind = keyof EnumTypes;
 
@@ -51,6 +74,14 @@ export const ENUM_VALUES: { [K in EnumKind]: readonly EnumTypes[K][] } = {
   sex: SEXES,
   scope: CONSENT_SCOPES,
   signedBy: SIGNED_BY,
+  dir: DIRECTIONS,
+  urgency: URGENCIES,
+  rstatus: REFERRAL_STATUSES,
+  action: REFERRAL_ACTIONS,
+  event: REFERRAL_EVENTS,
+  condition: CONDITIONS,
+  risk: RISK_GRADES,
+  sreason: SUGGESTION_REASONS,
 };
 
 // Compile-time proof that every enum value has a dictionary entry.
@@ -59,7 +90,7 @@ const everyEnumHasLabel: EnumDictKey extends DictKey ? true : false = true;
 void everyEnumHasLabel;
 
 /** Display name of an enum value; an unknown value (newer server) is shown as it is. */
-export function enumLabel<K extends EnumKind>(t: Translate, kind: K, value: EnumTypes[K] | string): string {
+export function enumLabel<K extends EnumKind>(t: Translate, kind: K, value: EnumTypes[K] | string | number): string {
   const key = `${kind}.${value}`;
   return hasKey(key) ? t(key) : String(value);
 }

@@ -1,16 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { canOpen, menuFor, pageForPath } from './menu';
+import { canOpen, canRefer, menuFor, pageForPath } from './menu';
 
 const keys = (roles: string[]) => menuFor(roles).map((p) => p.key);
 
 describe('role → menu', () => {
-  it('a grass-root doctor sees home, patients and profile', () => {
-    expect(keys(['doctor'])).toEqual(['home', 'patients', 'profile']);
+  it('a grass-root doctor sees home, referrals, patients and profile', () => {
+    expect(keys(['doctor'])).toEqual(['home', 'referrals', 'patients', 'profile']);
   });
 
-  it('specialists and conveners see patients but no administration', () => {
-    expect(keys(['specialist'])).toEqual(['home', 'patients', 'profile']);
-    expect(keys(['convener', 'specialist'])).toEqual(['home', 'patients', 'profile']);
+  it('specialists and conveners see referrals and patients but no administration', () => {
+    expect(keys(['specialist'])).toEqual(['home', 'referrals', 'patients', 'profile']);
+    expect(keys(['convener'])).toEqual(['home', 'referrals', 'patients', 'profile']);
+    expect(keys(['convener', 'specialist'])).toEqual(['home', 'referrals', 'patients', 'profile']);
   });
 
   it('an alliance administrator sees administration but not patients', () => {
@@ -21,6 +22,7 @@ describe('role → menu', () => {
   it('roles add up', () => {
     expect(keys(['doctor', 'alliance_admin'])).toEqual([
       'home',
+      'referrals',
       'patients',
       'institutions',
       'members',
@@ -38,6 +40,9 @@ describe('role → menu', () => {
     expect(canOpen(['doctor'], 'users')).toBe(false);
     expect(canOpen(['alliance_admin'], 'users')).toBe(true);
     expect(canOpen(['alliance_admin'], 'patients')).toBe(false);
+    expect(canOpen(['alliance_admin'], 'referrals')).toBe(false);
+    expect(canOpen(['sysadmin'], 'referrals')).toBe(false);
+    expect(canOpen(['convener'], 'referrals')).toBe(true);
     expect(canOpen([], 'profile')).toBe(true);
   });
 
@@ -46,5 +51,14 @@ describe('role → menu', () => {
     expect(pageForPath('/members')).toBe('members');
     expect(pageForPath('/patients/123')).toBe('patients');
     expect(pageForPath('/usersx')).toBeUndefined();
+    expect(pageForPath('/referrals/new')).toBe('referrals');
+    expect(pageForPath('/referrals/0193-abc')).toBe('referrals');
+  });
+
+  it('only clinicians make referrals', () => {
+    expect(canRefer(['doctor'])).toBe(true);
+    expect(canRefer(['specialist'])).toBe(true);
+    expect(canRefer(['convener'])).toBe(false);
+    expect(canRefer(['alliance_admin'])).toBe(false);
   });
 });

@@ -1,7 +1,7 @@
 import type { Role } from '../api/types';
 import type { DictKey } from '../i18n/zh';
 
-export type PageKey = 'home' | 'profile' | 'patients' | 'institutions' | 'members' | 'users' | 'audit';
+export type PageKey = 'home' | 'profile' | 'referrals' | 'patients' | 'institutions' | 'members' | 'users' | 'audit';
 
 export interface PageEntry {
   key: PageKey;
@@ -17,6 +17,7 @@ const ADMIN: readonly Role[] = ['alliance_admin', 'sysadmin'];
 /** Side-menu order. */
 export const PAGES: readonly PageEntry[] = [
   { key: 'home', path: '/', label: 'menu.home', roles: null },
+  { key: 'referrals', path: '/referrals', label: 'menu.referrals', roles: CLINICAL },
   { key: 'patients', path: '/patients', label: 'menu.patients', roles: CLINICAL },
   { key: 'institutions', path: '/institutions', label: 'menu.institutions', roles: ADMIN },
   { key: 'members', path: '/members', label: 'menu.members', roles: ADMIN },
@@ -29,6 +30,11 @@ export function canOpen(userRoles: readonly string[], page: PageKey): boolean {
   const entry = PAGES.find((p) => p.key === page);
   if (!entry) return false;
   return entry.roles === null || entry.roles.some((r) => userRoles.includes(r));
+}
+
+/** Clinicians who may make (and submit) a referral; conveners only coordinate. */
+export function canRefer(userRoles: readonly string[]): boolean {
+  return userRoles.includes('doctor') || userRoles.includes('specialist');
 }
 
 /** The menu entries a user with these roles sees, in menu order. */
