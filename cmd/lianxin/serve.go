@@ -21,6 +21,7 @@ import (
 	"github.com/lianxin-hub/lianxin/internal/httpapi"
 	"github.com/lianxin-hub/lianxin/internal/secret"
 	"github.com/lianxin-hub/lianxin/internal/store"
+	"github.com/lianxin-hub/lianxin/signaling"
 	"github.com/lianxin-hub/lianxin/signaling/presence"
 )
 
@@ -48,6 +49,10 @@ type Main struct {
 	Logger   *slog.Logger
 	Store    *store.Store
 	Presence presence.Presence
+	SFU      *signaling.Server
+	// Clock, when set, replaces the wall clock of the store and the SFU
+	// (end-to-end tests move it instead of waiting).
+	Clock func() time.Time
 
 	logOut   io.Writer
 	listener net.Listener
@@ -69,7 +74,12 @@ func (m *Main) Run(ctx context.Context) error {
 		return fmt.Errorf("LIANXIN_LOG_LEVEL: %w", err)
 	}
 	m.Logger = slog.New(slog.NewJSONHandler(m.logOut, &slog.HandlerOptions{Level: level}))
-	st, err := openStore(ctx, &m.Config, m.Logger)
+	keys, err := loadKeys(&m.Config, m.Logger)
+	if err != nil {
+		return err
+	}
+	st, err := store.Open(ctx, store.Options{DatabaseURL: m.Config.DatabaseURL, DataDir: m.Config.DataDir, Keys: keys,
+		Logger: m.Logger, Now: m.Clock})
 	if err != nil {
 		return err
 	}
@@ -103,13 +113,24 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// The signaling server trusts only room tokens signed with a key derived
+	// from the master key; the hub signs them after checking the record.
+	signer := signaling.NewSigner(keys.RoomTokenKey())
+	m.SFU, err = signaling.New(signaling.Options{Signer: signer, Presence: m.Presence, NodeID: m.Config.NodeID,
+		Logger: m.Logger, OnPresence: m.recordAttendance, Now: m.Clock})
+	if err != nil {
+		return err
+	}
 	api := httpapi.New(httpapi.Options{Store: st, Presence: m.Presence, Logger: m.Logger, Web: web,
-		TrustProxy: m.Config.TrustProxy, Version: version})
+		TrustProxy: m.Config.TrustProxy, Version: version, Rooms: signer})
 	m.listener, err = net.Listen("tcp", m.Config.Addr)
 	if err != nil {
 		return err
 	}
-	m.server = &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	mux := http.NewServeMux()
+	mux.Handle("/rtc/", m.SFU)
+	mux.Handle("/", api.Handler())
+	m.server = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	m.cancel = cancel
 	m.wg.Add(4)
@@ -138,6 +159,22 @@ func (m *Main) Run(ctx context.Context) error {
 	return nil
 }
 
+// recordAttendance keeps, from what the SFU saw, who was in which room and
+// when: attendance and duration of consultations, rounds and lectures.
+func (m *Main) recordAttendance(p signaling.RoomPresence) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	var err error
+	if p.Joined {
+		err = m.Store.RoomJoined(ctx, p.RoomID, p.UserID, p.At)
+	} else {
+		err = m.Store.RoomLeft(ctx, p.RoomID, p.UserID, p.At)
+	}
+	if err != nil {
+		m.Logger.Error("attendance not recorded", "room", p.RoomID, "err", err.Error())
+	}
+}
+
 func presenceKind(url string) string {
 	if url == "" {
 		return "memory"
@@ -162,6 +199,9 @@ func (m *Main) URL() string {
 // one last pass, and closes presence and the database.
 func (m *Main) Close() error {
 	var errs []error
+	if m.SFU != nil {
+		errs = append(errs, m.SFU.Close()) // its WebSockets are hijacked: Shutdown does not wait for them
+	}
 	if m.server != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), m.Config.ShutdownPeriod)
 		errs = append(errs, m.server.Shutdown(ctx))
@@ -187,6 +227,16 @@ func (m *Main) Close() error {
 
 // openStore derives the keys and opens the configured database.
 func openStore(ctx context.Context, c *config.Config, log *slog.Logger) (*store.Store, error) {
+	keys, err := loadKeys(c, log)
+	if err != nil {
+		return nil, err
+	}
+	return store.Open(ctx, store.Options{DatabaseURL: c.DatabaseURL, DataDir: c.DataDir, Keys: keys, Logger: log})
+}
+
+// loadKeys derives the hub's keys from LIANXIN_SECRET_KEY, or from the key
+// file in the data directory, generating it the first time.
+func loadKeys(c *config.Config, log *slog.Logger) (*secret.Keys, error) {
 	master, set, err := c.MasterKey()
 	if err != nil {
 		return nil, err
@@ -202,9 +252,5 @@ func openStore(ctx context.Context, c *config.Config, log *slog.Logger) (*store.
 				"file", c.DataDir+string(os.PathSeparator)+"secret.key")
 		}
 	}
-	keys, err := secret.Derive(master)
-	if err != nil {
-		return nil, err
-	}
-	return store.Open(ctx, store.Options{DatabaseURL: c.DatabaseURL, DataDir: c.DataDir, Keys: keys, Logger: log})
+	return secret.Derive(master)
 }

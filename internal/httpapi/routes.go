@@ -84,6 +84,9 @@ func (s *Server) routes(e *echo.Echo) {
 	j.DELETE("/specialists/:userId/availability/:entryId", s.deleteAvailability, need(auth.PermReferrals))
 	j.GET("/specialists/:userId/slots", s.freeSlots, need(auth.PermReferrals))
 
+	s.roundsTeachingRoutes(j)
+	j.POST("/rooms/:id/join", s.joinRoom, need(auth.PermSelf))
+
 	j.GET("/notifications", s.listNotifications, need(auth.PermSelf))
 	j.POST("/notifications/read", s.markNotificationsRead, need(auth.PermSelf))
 	api.GET("/events", s.eventStream, need(auth.PermSelf))

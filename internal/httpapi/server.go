@@ -20,6 +20,7 @@ import (
 
 	"github.com/lianxin-hub/lianxin/internal/apperr"
 	"github.com/lianxin-hub/lianxin/internal/store"
+	"github.com/lianxin-hub/lianxin/signaling"
 	"github.com/lianxin-hub/lianxin/signaling/presence"
 )
 
@@ -35,6 +36,14 @@ type Options struct {
 	TrustProxy bool
 	// Version is reported by /healthz.
 	Version string
+	// Rooms signs the room tokens the signaling server trusts; nil turns
+	// video off (joins answer 409).
+	Rooms *signaling.Signer
+	// SignalingURL is where browsers open the signaling WebSocket: a path
+	// on this hub ("/rtc/ws", the default) or a separate SFU's URL.
+	SignalingURL string
+	// ICEServers are the STUN/TURN servers handed to clients that join.
+	ICEServers []signaling.ICEServer
 }
 
 // Server is the hub's HTTP front.
@@ -47,6 +56,10 @@ type Server struct {
 	echo     *echo.Echo
 	metrics  *metrics
 	broker   *broker
+
+	rooms        *signaling.Signer
+	signalingURL string
+	iceServers   []signaling.ICEServer
 }
 
 // Limits on request bodies.
@@ -62,7 +75,11 @@ func New(o Options) *Server {
 		o.Logger = slog.Default()
 	}
 	s := &Server{store: o.Store, presence: o.Presence, log: o.Logger, web: o.Web, version: o.Version,
-		metrics: newMetrics(prometheus.NewRegistry()), broker: newBroker()}
+		metrics: newMetrics(prometheus.NewRegistry()), broker: newBroker(),
+		rooms: o.Rooms, signalingURL: o.SignalingURL, iceServers: o.ICEServers}
+	if s.signalingURL == "" {
+		s.signalingURL = "/rtc/ws"
+	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError

@@ -27,6 +27,7 @@ type Keys struct {
 	fieldEnc  cipher.AEAD
 	fieldHash []byte
 	audit     []byte
+	rooms     []byte
 }
 
 // MinMasterLen is the least master key material accepted, in bytes.
@@ -52,8 +53,14 @@ func Derive(master []byte) (*Keys, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Keys{fieldEnc: aead, fieldHash: sub("field-hash/v1"), audit: sub("audit-chain/v1")}, nil
+	return &Keys{fieldEnc: aead, fieldHash: sub("field-hash/v1"), audit: sub("audit-chain/v1"),
+		rooms: sub("room-tokens/v1")}, nil
 }
+
+// RoomTokenKey is the key that signs video room tokens. The hub signs with
+// it and the signaling server verifies with it, so a standalone SFU needs the
+// same master key and nothing else.
+func (k *Keys) RoomTokenKey() []byte { return append([]byte(nil), k.rooms...) }
 
 // Seal encrypts a field value; the result is base64 text with the nonce in front.
 func (k *Keys) Seal(plain string) string {

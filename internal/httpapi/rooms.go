@@ -1,0 +1,58 @@
+package httpapi
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/lianxin-hub/lianxin/internal/apperr"
+	"github.com/lianxin-hub/lianxin/internal/auth"
+	"github.com/lianxin-hub/lianxin/signaling"
+)
+
+// RoomTokenTTL is how long a room token may be used to join; the session
+// then lives as long as its connection.
+const RoomTokenTTL = 2 * time.Minute
+
+type joinView struct {
+	RoomID       string                `json:"roomId"`
+	Role         string                `json:"role"`
+	Title        string                `json:"title"`
+	Token        string                `json:"token"`
+	ExpiresAt    time.Time             `json:"expiresAt"`
+	SignalingURL string                `json:"signalingUrl"`
+	ICEServers   []signaling.ICEServer `json:"iceServers"`
+}
+
+// joinRoom decides, from the clinical record, whether the caller may enter
+// a room and as what, and hands out the short-lived signed token that is the
+// only thing the signaling server trusts.
+func (s *Server) joinRoom(c echo.Context) error {
+	if s.rooms == nil {
+		return apperr.Errorf(apperr.Conflict, "video is not enabled on this hub")
+	}
+	ctx := c.Request().Context()
+	g, err := s.store.JoinRoom(ctx, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	a, _ := auth.ActorFrom(ctx)
+	u := currentUser(c)
+	name := u.DisplayName
+	if name == "" {
+		name = a.Username
+	}
+	exp := s.store.Now().Add(RoomTokenTTL)
+	tok, err := s.rooms.Sign(signaling.Claims{RoomID: g.RoomID, UserID: a.UserID, Name: name,
+		Role: signaling.Role(g.Role), Expires: exp})
+	if err != nil {
+		return err
+	}
+	ice := s.iceServers
+	if ice == nil {
+		ice = []signaling.ICEServer{}
+	}
+	return c.JSON(http.StatusOK, joinView{RoomID: g.RoomID, Role: g.Role, Title: g.Title, Token: tok, ExpiresAt: exp,
+		SignalingURL: s.signalingURL, ICEServers: ice})
+}

@@ -1,0 +1,406 @@
+package signaling
+
+// A participant has two PeerConnections, as in LiveKit's design rather than
+// one renegotiated PC:
+//
+//   - the publisher PC carries the client's own tracks; the client always
+//     offers on it and the server answers;
+//   - the subscriber PC carries everyone else's tracks; the server always
+//     offers on it (each time a track is added or removed) and the client
+//     answers.
+//
+// Because each PC has a fixed offerer, offers never collide (no glare, no
+// rollback), and a viewer, who never publishes, never has a publisher PC.
+
+import (
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/pion/rtcp"
+	"github.com/pion/webrtc/v4"
+
+	"github.com/lianxin-hub/lianxin/signaling/forward"
+)
+
+// MaxTracksPerParticipant bounds one participant's published tracks
+// (microphone, camera, screen and screen audio, with room to spare).
+const MaxTracksPerParticipant = 8
+
+// answerTimeout is how long the server waits for the answer to its
+// subscriber offer before giving up on the session.
+const answerTimeout = 15 * time.Second
+
+type participant struct {
+	info ParticipantInfo // HandRaised is guarded by room.mu; the rest is immutable
+	room *room
+	api  *webrtc.API
+	log  *slog.Logger
+	send func(id uint64, m Message)
+	fail func(reason string) // ends the session from any goroutine
+
+	pubMu     sync.Mutex
+	pub       *webrtc.PeerConnection // nil until the first offer
+	announced map[string]Publish     // announced, media not yet arrived
+	pubICE    iceQueue
+
+	subMu       sync.Mutex
+	sub         *webrtc.PeerConnection
+	downs       map[string]*forward.Down // by track id
+	negotiating uint64                   // generation of the outstanding offer; 0 = none
+	generation  uint64
+	renegotiate bool
+	subICE      iceQueue
+	closed      bool
+}
+
+func newParticipant(api *webrtc.API, info ParticipantInfo, log *slog.Logger, send func(uint64, Message), fail func(string)) (*participant, error) {
+	p := &participant{
+		info: info, api: api, log: log, send: send, fail: fail,
+		announced: map[string]Publish{},
+		downs:     map[string]*forward.Down{},
+		pubICE:    iceQueue{target: TargetPublisher},
+		subICE:    iceQueue{target: TargetSubscriber},
+	}
+	sub, err := api.NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		return nil, err
+	}
+	p.sub = sub
+	sub.OnICECandidate(func(c *webrtc.ICECandidate) { p.subICE.gathered(c, send) })
+	sub.OnConnectionStateChange(p.watch("subscriber"))
+	return p, nil
+}
+
+func (p *participant) watch(which string) func(webrtc.PeerConnectionState) {
+	return func(s webrtc.PeerConnectionState) {
+		p.log.Debug("peer connection state", "pc", which, "state", s.String())
+		if s == webrtc.PeerConnectionStateFailed {
+			// ICE restart is a later slice; until then the client rejoins.
+			p.fail(which + " media connection failed")
+		}
+	}
+}
+
+// close tears down both PeerConnections; it is idempotent. Closing the
+// publisher PC ends every Up's Run with io.EOF.
+func (p *participant) close() {
+	p.subMu.Lock()
+	p.closed = true
+	downs := p.downs
+	p.downs = map[string]*forward.Down{}
+	p.subMu.Unlock()
+	for _, d := range downs {
+		d.Up().Remove(d)
+	}
+	_ = p.sub.Close()
+	p.pubMu.Lock()
+	pub := p.pub
+	p.pubMu.Unlock()
+	if pub != nil {
+		_ = pub.Close()
+	}
+}
+
+// ---- publishing (client offers) ----
+
+func (p *participant) onPublish(m Publish) error {
+	if !p.info.Role.CanPublish() {
+		return perr(CodeForbidden, "role %s cannot publish", p.info.Role)
+	}
+	p.pubMu.Lock()
+	defer p.pubMu.Unlock()
+	if _, dup := p.announced[m.TrackID]; dup || p.room.hasTrack(m.TrackID) {
+		return perr(CodeConflict, "track %q is already published in this room", m.TrackID)
+	}
+	if len(p.announced)+p.room.trackCount(p) >= MaxTracksPerParticipant {
+		return perr(CodeInvalid, "at most %d tracks per participant", MaxTracksPerParticipant)
+	}
+	p.announced[m.TrackID] = m
+	return nil
+}
+
+// onUnpublish withdraws an announcement whose media has not arrived, or
+// unpublishes a live track. Errors: CodeNotFound.
+func (p *participant) onUnpublish(trackID string) error {
+	p.pubMu.Lock()
+	_, pending := p.announced[trackID]
+	delete(p.announced, trackID)
+	p.pubMu.Unlock()
+	if pending {
+		return nil
+	}
+	return p.room.unpublish(p, trackID, nil)
+}
+
+func (p *participant) onOffer(id uint64, sdp string) error {
+	if !p.info.Role.CanPublish() {
+		return perr(CodeForbidden, "role %s cannot publish", p.info.Role)
+	}
+	p.pubMu.Lock()
+	defer p.pubMu.Unlock()
+	if p.pub == nil {
+		pc, err := p.api.NewPeerConnection(webrtc.Configuration{})
+		if err != nil {
+			return err
+		}
+		pc.OnICECandidate(func(c *webrtc.ICECandidate) { p.pubICE.gathered(c, p.send) })
+		pc.OnTrack(func(t *webrtc.TrackRemote, r *webrtc.RTPReceiver) { p.onTrack(pc, t, r) })
+		pc.OnConnectionStateChange(p.watch("publisher"))
+		p.pub = pc
+	}
+	if err := p.pub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: sdp}); err != nil {
+		return perr(CodeInvalid, "offer rejected: %v", err)
+	}
+	p.pubICE.remoteSet(p.pub)
+	answer, err := p.pub.CreateAnswer(nil)
+	if err != nil {
+		return perr(CodeInvalid, "cannot answer offer: %v", err)
+	}
+	if err := p.pub.SetLocalDescription(answer); err != nil {
+		return err
+	}
+	p.pubICE.sendDescription(p.send, id, Answer{SDP: answer.SDP})
+	return nil
+}
+
+// onTrack runs on Pion's goroutine when a published track's first packet
+// arrives. Only announced tracks are forwarded.
+func (p *participant) onTrack(pc *webrtc.PeerConnection, t *webrtc.TrackRemote, r *webrtc.RTPReceiver) {
+	p.pubMu.Lock()
+	ann, ok := p.announced[t.ID()]
+	delete(p.announced, t.ID())
+	p.pubMu.Unlock()
+	kind := kindOf(t.Kind())
+	if !ok || ann.Kind != kind {
+		p.send(0, Error{Code: CodeInvalid, Message: "track " + t.ID() + " (" + string(kind) + ") was not announced with publish; not forwarded"})
+		return
+	}
+	up := forward.NewUp(t, forward.UpConfig{
+		Kind: t.Kind(),
+		SSRC: uint32(t.SSRC()),
+		SendPLI: func(ssrc uint32) error {
+			return pc.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: ssrc}})
+		},
+	})
+	go func() {
+		// Sender reports must be read for Pion's report interceptor to
+		// see them; the SFU has no other use for them yet.
+		for {
+			if _, _, err := r.ReadRTCP(); err != nil {
+				return
+			}
+		}
+	}()
+	go func() {
+		if err := up.Run(); err != nil {
+			p.log.Debug("published track ended", "track", ann.TrackID, "err", err)
+		}
+		p.room.unpublish(p, ann.TrackID, up)
+	}()
+	info := TrackInfo{TrackID: ann.TrackID, SessionID: p.info.SessionID, UserID: p.info.UserID, Kind: kind, Source: ann.Source}
+	if err := p.room.publish(p, info, t.Codec().RTPCodecCapability, up); err != nil {
+		up.Close()
+		var pe *ProtocolError
+		if errors.As(err, &pe) {
+			p.send(0, Error{Code: pe.Code, Message: pe.Message})
+		}
+	}
+}
+
+// ---- subscribing (server offers) ----
+
+// attach adds t to the subscriber PC and renegotiates. It is a no-op when t
+// is already attached, the participant is closing, or t was just closed.
+func (p *participant) attach(t *roomTrack) {
+	p.subMu.Lock()
+	defer p.subMu.Unlock()
+	if p.closed || p.downs[t.info.TrackID] != nil {
+		return
+	}
+	// The stream id groups a participant's tracks into one MediaStream, so
+	// browsers lip-sync its audio and video.
+	local, err := webrtc.NewTrackLocalStaticRTP(t.codec, t.info.TrackID, t.info.SessionID)
+	if err != nil {
+		p.log.Error("new local track", "track", t.info.TrackID, "err", err)
+		return
+	}
+	sender, err := p.sub.AddTrack(local)
+	if err != nil {
+		p.log.Error("add track to subscriber", "track", t.info.TrackID, "err", err)
+		return
+	}
+	d := forward.NewDown(t.up, local, sender)
+	go d.Run()
+	if !t.up.Add(d) {
+		_ = p.sub.RemoveTrack(sender)
+		return
+	}
+	p.downs[t.info.TrackID] = d
+	p.negotiate()
+}
+
+// detach removes a track from the subscriber PC; absent tracks are ignored.
+func (p *participant) detach(trackID string) {
+	p.subMu.Lock()
+	defer p.subMu.Unlock()
+	d := p.downs[trackID]
+	if d == nil {
+		return
+	}
+	delete(p.downs, trackID)
+	d.Up().Remove(d)
+	if p.closed {
+		return
+	}
+	_ = p.sub.RemoveTrack(d.Sender())
+	p.negotiate()
+}
+
+// negotiate sends a subscriber offer now, or after the outstanding one is
+// answered. p.subMu must be held.
+func (p *participant) negotiate() {
+	if p.closed {
+		return
+	}
+	if p.negotiating != 0 {
+		p.renegotiate = true
+		return
+	}
+	offer, err := p.sub.CreateOffer(nil)
+	if err == nil {
+		err = p.sub.SetLocalDescription(offer)
+	}
+	if err != nil {
+		p.log.Error("subscriber offer", "err", err)
+		p.fail("cannot renegotiate the subscriber connection")
+		return
+	}
+	p.generation++
+	gen := p.generation
+	p.negotiating = gen
+	mids := map[string]string{}
+	for _, tr := range p.sub.GetTransceivers() {
+		if s := tr.Sender(); s != nil && s.Track() != nil && tr.Mid() != "" {
+			mids[tr.Mid()] = s.Track().ID()
+		}
+	}
+	p.subICE.sendDescription(p.send, 0, Offer{SDP: offer.SDP, Tracks: mids})
+	time.AfterFunc(answerTimeout, func() {
+		p.subMu.Lock()
+		stuck := p.negotiating == gen && !p.closed
+		p.subMu.Unlock()
+		if stuck {
+			p.fail("no answer to the subscriber offer")
+		}
+	})
+}
+
+func (p *participant) onAnswer(sdp string) error {
+	p.subMu.Lock()
+	defer p.subMu.Unlock()
+	if p.negotiating == 0 {
+		return perr(CodeInvalid, "answer without an outstanding subscriber offer")
+	}
+	if err := p.sub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: sdp}); err != nil {
+		return perr(CodeInvalid, "answer rejected: %v", err)
+	}
+	p.negotiating = 0
+	p.subICE.remoteSet(p.sub)
+	if p.renegotiate {
+		p.renegotiate = false
+		p.negotiate()
+	}
+	return nil
+}
+
+func (p *participant) onCandidate(c Candidate) error {
+	if c.Candidate == "" {
+		return nil // end of candidates; Pion needs no marker
+	}
+	init := webrtc.ICECandidateInit{Candidate: c.Candidate, SDPMid: c.SDPMid, SDPMLineIndex: c.SDPMLineIndex, UsernameFragment: c.UsernameFragment}
+	if c.Target == TargetSubscriber {
+		return p.subICE.received(p.sub, init)
+	}
+	if !p.info.Role.CanPublish() {
+		return perr(CodeForbidden, "role %s has no publisher connection", p.info.Role)
+	}
+	p.pubMu.Lock()
+	pc := p.pub
+	p.pubMu.Unlock()
+	return p.pubICE.received(pc, init)
+}
+
+// iceQueue orders trickle ICE around the SDP on one PC: candidates we gather
+// wait until our description has been queued for the client (a browser
+// rejects a candidate before its description), and candidates the client
+// sends wait until its description has been applied.
+type iceQueue struct {
+	target Target
+
+	mu          sync.Mutex
+	sent        bool
+	local       []webrtc.ICECandidateInit
+	remoteReady bool
+	remote      []webrtc.ICECandidateInit
+}
+
+func (q *iceQueue) gathered(c *webrtc.ICECandidate, send func(uint64, Message)) {
+	if c == nil {
+		return // gathering finished; browsers need no marker
+	}
+	init := c.ToJSON()
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if !q.sent {
+		q.local = append(q.local, init)
+		return
+	}
+	send(0, q.message(init))
+}
+
+func (q *iceQueue) message(c webrtc.ICECandidateInit) Candidate {
+	return Candidate{Candidate: c.Candidate, SDPMid: c.SDPMid, SDPMLineIndex: c.SDPMLineIndex, UsernameFragment: c.UsernameFragment, Target: q.target}
+}
+
+// sendDescription queues desc, then any candidates gathered before it.
+func (q *iceQueue) sendDescription(send func(uint64, Message), id uint64, desc Message) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	send(id, desc)
+	q.sent = true
+	for _, c := range q.local {
+		send(0, q.message(c))
+	}
+	q.local = nil
+}
+
+// received applies or queues a client candidate; pc may be nil when the
+// publisher PC does not exist yet.
+func (q *iceQueue) received(pc *webrtc.PeerConnection, c webrtc.ICECandidateInit) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if !q.remoteReady || pc == nil {
+		if len(q.remote) >= 64 {
+			return perr(CodeInvalid, "too many candidates before the description")
+		}
+		q.remote = append(q.remote, c)
+		return nil
+	}
+	if err := pc.AddICECandidate(c); err != nil {
+		return perr(CodeInvalid, "candidate rejected: %v", err)
+	}
+	return nil
+}
+
+// remoteSet is called after each SetRemoteDescription on pc.
+func (q *iceQueue) remoteSet(pc *webrtc.PeerConnection) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.remoteReady = true
+	for _, c := range q.remote {
+		_ = pc.AddICECandidate(c) // a stale candidate is not worth failing for
+	}
+	q.remote = nil
+}
