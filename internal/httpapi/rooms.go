@@ -56,3 +56,22 @@ func (s *Server) joinRoom(c echo.Context) error {
 	return c.JSON(http.StatusOK, joinView{RoomID: g.RoomID, Role: g.Role, Title: g.Title, Token: tok, ExpiresAt: exp,
 		SignalingURL: s.signalingURL, ICEServers: ice})
 }
+
+// openRoom opens an ad hoc call: the caller hosts, the invitees take part.
+func (s *Server) openRoom(c echo.Context) error {
+	var req struct {
+		Title    string   `json:"title"`
+		Invitees []string `json:"invitees"`
+	}
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	r, err := s.store.OpenAdHocRoom(c.Request().Context(), req.Title, req.Invitees)
+	if err != nil {
+		return err
+	}
+	if r.Invitees == nil {
+		r.Invitees = []string{}
+	}
+	return c.JSON(http.StatusCreated, r)
+}

@@ -85,6 +85,7 @@ func (s *Server) routes(e *echo.Echo) {
 	j.GET("/specialists/:userId/slots", s.freeSlots, need(auth.PermReferrals))
 
 	s.roundsTeachingRoutes(j)
+	j.POST("/rooms", s.openRoom, need(auth.PermReferrals))
 	j.POST("/rooms/:id/join", s.joinRoom, need(auth.PermSelf))
 
 	j.GET("/notifications", s.listNotifications, need(auth.PermSelf))

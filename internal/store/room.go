@@ -2,10 +2,14 @@ package store
 
 import (
 	"context"
+	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/lianxin-hub/lianxin/internal/apperr"
 	"github.com/lianxin-hub/lianxin/internal/audit"
+	"github.com/lianxin-hub/lianxin/internal/auth"
 	"github.com/lianxin-hub/lianxin/internal/consult"
 	"github.com/lianxin-hub/lianxin/internal/rounds"
 )
@@ -70,6 +74,15 @@ func (s *Store) JoinRoom(ctx context.Context, roomID string) (RoomGrant, error) 
 				return err
 			}
 			g.Role, patientID = role, v.PatientID
+		case RoomAdHoc:
+			if s.now().After(room.CreatedAt.Add(AdHocRoomLife)) {
+				return apperr.Conflictf("the room has closed")
+			}
+			var inv roomInviteeRow
+			if err := s.conn(ctx).Where("room_id = ? AND user_id = ?", room.ID, a.UserID).Take(&inv).Error; err != nil {
+				return apperr.NotFoundf("room not found")
+			}
+			g.Role = inv.Role
 		case RoomWardRound:
 			o, sr, err := s.visibleOccurrence(ctx, a, room.RefID)
 			if err != nil {
@@ -111,6 +124,79 @@ func (s *Store) JoinRoom(ctx context.Context, roomID string) (RoomGrant, error) 
 }
 
 var chinaZone = time.FixedZone("CST", 8*3600)
+
+// RoomAdHoc is a room a clinician opens to call colleagues; ref_id is the
+// host. It may be joined for AdHocRoomLife after it is opened.
+const (
+	RoomAdHoc     = "adhoc"
+	AdHocRoomLife = 12 * time.Hour
+)
+
+type roomInviteeRow struct {
+	RoomID string `gorm:"primaryKey"`
+	UserID string `gorm:"primaryKey"`
+	Role   string
+}
+
+func (roomInviteeRow) TableName() string { return "room_invitees" }
+
+// AdHocRoom is an opened ad hoc room.
+type AdHocRoom struct {
+	ID        string    `json:"id"`
+	Title     string    `json:"title"`
+	HostID    string    `json:"hostUserId"`
+	Invitees  []string  `json:"invitees"`
+	CreatedAt time.Time `json:"createdAt"`
+}
+
+// OpenAdHocRoom opens a room hosted by the actor (a clinician) with
+// invitees of the actor's alliances as participants. No patient is attached:
+// a consultation about a patient is booked as a video consultation.
+// Errors: invalid (title, invitees), forbidden.
+func (s *Store) OpenAdHocRoom(ctx context.Context, title string, invitees []string) (AdHocRoom, error) {
+	a, err := actor(ctx)
+	if err != nil {
+		return AdHocRoom{}, err
+	}
+	title = strings.TrimSpace(title)
+	switch {
+	case title == "" || len([]rune(title)) > 100:
+		return AdHocRoom{}, apperr.InvalidField("title", "give the call a title of at most 100 characters")
+	case len(invitees) == 0 || len(invitees) > 20:
+		return AdHocRoom{}, apperr.InvalidField("invitees", "invite 1 to 20 colleagues")
+	case !a.Has(auth.RoleDoctor) && !a.Has(auth.RoleSpecialist) && !a.Has(auth.RoleConvener):
+		return AdHocRoom{}, apperr.Forbiddenf("only clinicians and conveners open calls")
+	}
+	out := AdHocRoom{ID: newID(), Title: title, HostID: a.UserID, CreatedAt: s.now()}
+	err = s.WithTx(ctx, func(ctx context.Context) error {
+		if err := s.conn(ctx).Create(&roomRow{ID: out.ID, Kind: RoomAdHoc, RefID: a.UserID, Title: title,
+			CreatedAt: out.CreatedAt}).Error; err != nil {
+			return err
+		}
+		if err := s.conn(ctx).Create(&roomInviteeRow{RoomID: out.ID, UserID: a.UserID, Role: "host"}).Error; err != nil {
+			return err
+		}
+		for _, u := range invitees {
+			if u == a.UserID || slices.Contains(out.Invitees, u) {
+				continue
+			}
+			var row userRow
+			if err := s.conn(ctx).Where("id = ? AND disabled = ?", u, false).Take(&row).Error; err != nil {
+				return apperr.InvalidField("invitees", "unknown user %q", u)
+			}
+			if err := s.sameAlliance(ctx, a.InstitutionID, row.InstitutionID, "invitees"); err != nil && row.InstitutionID != a.InstitutionID {
+				return err
+			}
+			if err := s.conn(ctx).Create(&roomInviteeRow{RoomID: out.ID, UserID: u, Role: "participant"}).Error; err != nil {
+				return err
+			}
+			out.Invitees = append(out.Invitees, u)
+		}
+		return s.record(ctx, Audit{Action: audit.Action("room.open"), TargetType: "room", TargetID: out.ID,
+			Detail: fmt.Sprintf("%d invitees", len(out.Invitees))})
+	})
+	return out, err
+}
 
 // openWindow refuses a join outside [open, shut]. Errors: conflict.
 func openWindow(now, open, shut, start time.Time) error {
