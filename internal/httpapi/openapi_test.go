@@ -11,6 +11,7 @@ import (
 	"github.com/lianxin-hub/lianxin/internal/alliance"
 	"github.com/lianxin-hub/lianxin/internal/auth"
 	"github.com/lianxin-hub/lianxin/internal/patient"
+	"github.com/lianxin-hub/lianxin/internal/referral"
 )
 
 type openAPIDocument struct {
@@ -114,14 +115,38 @@ func TestOpenAPIEnumsMatchDomain(t *testing.T) {
 			for _, x := range v {
 				out = append(out, string(x))
 			}
+		case []referral.Direction:
+			for _, x := range v {
+				out = append(out, string(x))
+			}
+		case []referral.Urgency:
+			for _, x := range v {
+				out = append(out, string(x))
+			}
+		case []referral.Status:
+			for _, x := range v {
+				out = append(out, string(x))
+			}
+		case []referral.Action:
+			for _, x := range v {
+				out = append(out, string(x))
+			}
+		case []referral.Condition:
+			for _, x := range v {
+				out = append(out, string(x))
+			}
 		case []string:
 			out = v
+		default:
+			t.Fatalf("no conversion for %T", xs)
 		}
 		return out
 	}
 	for name, want := range map[string]any{
 		"Role": auth.Roles, "Title": auth.Titles, "Level": alliance.Levels, "Kind": alliance.Kinds,
 		"SubSpecialty": alliance.SubSpecialties, "Sex": patient.Sexes, "Scope": patient.Scopes,
+		"Direction": referral.Directions, "Urgency": referral.Urgencies, "Status": referral.Statuses,
+		"Action": referral.Actions, "Condition": referral.Conditions,
 	} {
 		got := doc.Comps.Schemas[name].Enum
 		if !slices.Equal(got, strs(want)) {

@@ -1,8 +1,10 @@
 package httpapi
 
 import (
+	"context"
 	"mime"
 	"net/http"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -58,16 +60,16 @@ func whoOfActor(a auth.Actor) referral.Who {
 	return referral.Who{UserID: a.UserID, Username: a.Username, InstitutionID: a.InstitutionID, Roles: a.Roles}
 }
 
-func (s *Server) viewReferrals(c echo.Context, items []store.ReferralItem) ([]referralView, error) {
+func (s *Server) viewReferrals(ctx context.Context, items []store.ReferralItem) ([]referralView, error) {
 	ids := make([]string, 0, 2*len(items))
 	for _, it := range items {
 		ids = append(ids, it.Referral.SenderInstitutionID, it.Referral.ReceiverInstitutionID)
 	}
-	ins, err := s.institutionsOf(c, ids)
+	ins, err := s.store.Institutions(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
-	a, _ := auth.ActorFrom(c.Request().Context())
+	a, _ := auth.ActorFrom(ctx)
 	out := make([]referralView, len(items))
 	for i, it := range items {
 		r := it.Referral
@@ -87,7 +89,7 @@ func (s *Server) viewReferrals(c echo.Context, items []store.ReferralItem) ([]re
 
 func (s *Server) createReferral(c echo.Context) error {
 	var req referral.Request
-	if err := bind(c, &req); err != nil {
+	if err := bindReferralRequest(c, &req); err != nil {
 		return err
 	}
 	r, created, err := s.store.CreateReferral(c.Request().Context(), req, c.Request().Header.Get("Idempotency-Key"))
@@ -102,25 +104,50 @@ func (s *Server) createReferral(c echo.Context) error {
 	return s.answerReferral(c, status, r.ID)
 }
 
-// answerReferral answers with the referral's full detail as the caller sees it.
-func (s *Server) answerReferral(c echo.Context, status int, id string) error {
-	d, err := s.store.GetReferral(c.Request().Context(), id)
-	if err != nil {
+// bindReferralRequest binds a referral request. Request embeds Clinical,
+// whose fields JSON flattens: errors name them as the client wrote them
+// ("riskGrade", not "Clinical.riskGrade"), and a NUL in one of them is
+// refused as anywhere else (bind does not look into embedded structs).
+func bindReferralRequest(c echo.Context, req *referral.Request) error {
+	if err := bind(c, req); err != nil {
+		if e, ok := apperr.As(err); ok && strings.HasPrefix(e.Field, "Clinical.") {
+			e.Field = strings.TrimPrefix(e.Field, "Clinical.")
+			e.Message = strings.Replace(e.Message, "Clinical.", "", 1)
+		}
 		return err
 	}
-	v, err := s.viewDetail(c, d)
+	if f, ok := nulField(reflect.ValueOf(&req.Clinical), "body"); ok {
+		return apperr.InvalidField(f, "%s must not contain a NUL character", f)
+	}
+	return nil
+}
+
+// answerReferral answers with the referral's full detail as the caller sees
+// it. Its reads, and the audit entries they write, share one transaction:
+// every write and every answer of a referral is read back this way, so one
+// commit instead of two matters.
+func (s *Server) answerReferral(c echo.Context, status int, id string) error {
+	var v referralDetailView
+	err := s.store.WithTx(c.Request().Context(), func(ctx context.Context) error {
+		d, err := s.store.GetReferral(ctx, id)
+		if err != nil {
+			return err
+		}
+		v, err = s.viewDetail(ctx, d)
+		return err
+	})
 	if err != nil {
 		return err
 	}
 	return c.JSON(status, v)
 }
 
-func (s *Server) viewDetail(c echo.Context, d store.ReferralDetail) (referralDetailView, error) {
-	p, err := s.store.GetPatient(c.Request().Context(), d.Referral.PatientID)
+func (s *Server) viewDetail(ctx context.Context, d store.ReferralDetail) (referralDetailView, error) {
+	p, err := s.store.GetPatient(ctx, d.Referral.PatientID)
 	if err != nil {
 		return referralDetailView{}, err
 	}
-	views, err := s.viewReferrals(c, []store.ReferralItem{{Referral: d.Referral, PatientName: p.Name,
+	views, err := s.viewReferrals(ctx, []store.ReferralItem{{Referral: d.Referral, PatientName: p.Name,
 		PatientSex: p.Sex, PatientBirth: p.BirthDate}})
 	if err != nil {
 		return referralDetailView{}, err
@@ -206,7 +233,7 @@ func (s *Server) listReferrals(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	views, err := s.viewReferrals(c, items)
+	views, err := s.viewReferrals(c.Request().Context(), items)
 	if err != nil {
 		return err
 	}

@@ -126,7 +126,7 @@ func Authorize(r *Referral, a Action, who Who) (Rule, error) {
 		return rule, apperr.Forbiddenf("your role may not %s a referral", a)
 	}
 	// A draft is the sender's alone; the receiver has not seen it.
-	if r.Status == Draft && !slices.Contains(parties, Sender) {
+	if !r.Submitted() && !slices.Contains(parties, Sender) {
 		return rule, apperr.NotFoundf("referral not found")
 	}
 	return rule, nil
@@ -145,8 +145,13 @@ func partyNames(ps []Party) string {
 // changes r in place (status, version, the fields the action sets). It
 // returns the timeline event. A redirect leaves r closed; the caller opens
 // the new referral with NewRedirect. Errors: conflict (stale version, or not
-// allowed from the current status), invalid (input; the field is named).
+// allowed from the current status), invalid (input, including a missing
+// version; the field is named).
 func Apply(r *Referral, rule Rule, in Input, who Who, sla SLA, now time.Time) (Event, error) {
+	// Versions start at 1: a body without one is bad input, not a stale read.
+	if in.Version < 1 {
+		return Event{}, apperr.InvalidField("version", "send the version of the referral you last saw")
+	}
 	if in.Version != r.Version {
 		return Event{}, apperr.Conflictf("the referral has changed (version %d, you sent %d): reload it", r.Version, in.Version)
 	}

@@ -209,12 +209,17 @@ func (r *Referral) PartyOf(institutionID string) []Party {
 }
 
 // VisibleTo reports whether users of institutionID may see the referral: the
-// sender always, the receiver once it has been submitted.
+// sender always, the receiver once it has been submitted. A draft cancelled
+// before it was ever submitted stays the sender's alone.
 func (r *Referral) VisibleTo(institutionID string) bool {
 	if r.SenderInstitutionID == institutionID {
 		return true
 	}
-	return r.ReceiverInstitutionID == institutionID && r.Status != Draft
+	return r.ReceiverInstitutionID == institutionID && r.Submitted()
 }
+
+// Submitted reports whether the referral has ever been sent to its receiver
+// (every status but draft, and a cancelled draft, implies it).
+func (r *Referral) Submitted() bool { return r.SubmittedAt != nil }
 
 func validIn[T comparable](xs []T, x T) bool { return slices.Contains(xs, x) }

@@ -44,6 +44,9 @@ type ReferralChanged struct {
 	ReceiverInstitutionID string           `json:"receiverInstitutionId"`
 	ActorUserID           string           `json:"actorUserId"`
 	At                    time.Time        `json:"at"`
+	// Unsent marks a referral its receiver has never been sent (a draft, or
+	// a draft cancelled unsent): the receiver's users are not told of it.
+	Unsent bool `json:"unsent,omitempty"`
 }
 
 const topicReferral = "referral.changed"
@@ -51,7 +54,7 @@ const topicReferral = "referral.changed"
 func (s *Store) enqueue(ctx context.Context, r *referral.Referral, ev referral.Event) error {
 	p, _ := json.Marshal(ReferralChanged{ReferralID: r.ID, Action: ev.Action, From: ev.From, To: ev.To,
 		Version: ev.Version, Urgency: r.Urgency, SenderInstitutionID: r.SenderInstitutionID,
-		ReceiverInstitutionID: r.ReceiverInstitutionID, ActorUserID: ev.UserID, At: ev.At})
+		ReceiverInstitutionID: r.ReceiverInstitutionID, Unsent: !r.Submitted(), ActorUserID: ev.UserID, At: ev.At})
 	return s.conn(ctx).Create(&outboxRow{ID: newID(), Topic: topicReferral, ReferralID: r.ID, Payload: string(p),
 		CreatedAt: s.now()}).Error
 }
@@ -149,11 +152,11 @@ func (s *Store) PublishOutbox(ctx context.Context, batch int) ([]Notification, e
 }
 
 // partyUsers lists the users who hear of a referral change: the active
-// clinicians and conveners of the sender and (unless it is a draft) the
+// clinicians and conveners of the sender and (once it has been submitted) the
 // receiver, except the one who made the change.
 func (s *Store) partyUsers(ctx context.Context, ev ReferralChanged) ([]string, error) {
 	insts := []string{ev.SenderInstitutionID}
-	if ev.To != referral.Draft {
+	if !ev.Unsent && ev.To != referral.Draft {
 		insts = append(insts, ev.ReceiverInstitutionID)
 	}
 	var rows []userRow

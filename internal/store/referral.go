@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/lianxin-hub/lianxin/internal/alliance"
 	"github.com/lianxin-hub/lianxin/internal/apperr"
@@ -307,7 +308,7 @@ func (s *Store) checkNamedReceiver(ctx context.Context, userID, institutionID st
 
 // afterTransition writes what every change of a referral writes with it, in
 // the same transaction: the timeline event, the receiver's care relationship
-// once the referral is submitted, the audit entry and the outbox event.
+// once the referral has been submitted, the audit entry and the outbox event.
 func (s *Store) afterTransition(ctx context.Context, r *referral.Referral, ev referral.Event) error {
 	db := s.conn(ctx)
 	ev.ID = newID()
@@ -319,13 +320,16 @@ func (s *Store) afterTransition(ctx context.Context, r *referral.Referral, ev re
 		}
 		return err
 	}
-	if r.Status != referral.Draft {
+	if r.Submitted() { // not for a draft, nor a draft cancelled unsent
 		if err := s.AddCareRelation(ctx, r.PatientID, r.ReceiverInstitutionID, CareReferral, r.ID); err != nil {
 			return err
 		}
 	}
 	if err := s.record(ctx, Audit{Action: audit.Action("referral." + string(ev.Action)), PatientID: r.PatientID,
 		TargetType: "referral", TargetID: r.ID, Detail: fmt.Sprintf("%s→%s v%d", ev.From, ev.To, ev.Version)}); err != nil {
+		return err
+	}
+	if err := s.rollupReferral(ctx, r, ev); err != nil {
 		return err
 	}
 	return s.enqueue(ctx, r, ev)
@@ -518,7 +522,8 @@ type worklistCursor struct {
 // clinical priority (fast track first), then by the time the next clock runs
 // out (referrals with no running clock last), then id; keyset-paginated. The
 // outgoing box holds what the institution sent, drafts included; the
-// incoming box what it received, drafts excluded. Errors: invalid (cursor).
+// incoming box what it received, drafts (and drafts cancelled unsent)
+// excluded. Errors: invalid (cursor).
 func (s *Store) ListReferrals(ctx context.Context, f ReferralFilter) (items []ReferralItem, next string, err error) {
 	a, err := actor(ctx)
 	if err != nil {
@@ -531,7 +536,7 @@ func (s *Store) ListReferrals(ctx context.Context, f ReferralFilter) (items []Re
 		db := s.conn(ctx).Model(&referralRow{})
 		switch f.Box {
 		case Incoming:
-			db = db.Where("receiver_institution_id = ? AND status <> ?", a.InstitutionID, referral.Draft)
+			db = db.Where("receiver_institution_id = ? AND submitted_at IS NOT NULL", a.InstitutionID)
 		case Outgoing:
 			db = db.Where("sender_institution_id = ?", a.InstitutionID)
 		default:
@@ -565,7 +570,10 @@ func (s *Store) ListReferrals(ctx context.Context, f ReferralFilter) (items []Re
 				c.Priority, c.Priority, noClock, due, c.Priority, noClock, due, c.ID)
 		}
 		var rows []referralRow
-		if err := db.Order("priority").Order(gorm.Expr(dueExpr, noClock)).Order("id").Limit(f.Limit + 1).Find(&rows).Error; err != nil {
+		// One ORDER BY expression: gorm's Order drops a gorm.Expr silently,
+		// which would leave the worklist in id order and break the keyset.
+		order := clause.OrderBy{Expression: clause.Expr{SQL: "priority, " + dueExpr + ", id", Vars: []any{noClock}}}
+		if err := db.Clauses(order).Limit(f.Limit + 1).Find(&rows).Error; err != nil {
 			return err
 		}
 		if len(rows) > f.Limit {
