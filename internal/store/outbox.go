@@ -91,7 +91,9 @@ func (r *notificationRow) domain() Notification {
 		Action: r.Action, CreatedAt: r.CreatedAt.UTC(), ReadAt: utcPtr(r.ReadAt)}
 }
 
-// publishLockKey serialises publishers on PostgreSQL across processes.
+// publishLockKey serialises publishers on PostgreSQL across processes; like
+// the sealer's, it is mixed with the schema name, so hubs (or tests) in
+// different schemas of one database do not hold each other up.
 const publishLockKey = 0x6c786f7574626f78
 
 // PublishOutbox delivers up to batch pending outbox events into the inboxes
@@ -104,7 +106,7 @@ func (s *Store) PublishOutbox(ctx context.Context, batch int) ([]Notification, e
 		db := s.conn(ctx)
 		if s.dialect == Postgres {
 			var got bool
-			if err := db.Raw("SELECT pg_try_advisory_xact_lock(?)", publishLockKey).Scan(&got).Error; err != nil {
+			if err := db.Raw("SELECT pg_try_advisory_xact_lock(?::bigint # hashtext(current_schema())::bigint)", publishLockKey).Scan(&got).Error; err != nil {
 				return err
 			}
 			if !got {
