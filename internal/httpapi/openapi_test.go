@@ -10,8 +10,12 @@ import (
 
 	"github.com/lianxin-hub/lianxin/internal/alliance"
 	"github.com/lianxin-hub/lianxin/internal/auth"
+	"github.com/lianxin-hub/lianxin/internal/consult"
 	"github.com/lianxin-hub/lianxin/internal/patient"
 	"github.com/lianxin-hub/lianxin/internal/referral"
+	"github.com/lianxin-hub/lianxin/internal/rounds"
+	"github.com/lianxin-hub/lianxin/internal/schedule"
+	"github.com/lianxin-hub/lianxin/internal/teaching"
 )
 
 type openAPIDocument struct {
@@ -135,6 +139,46 @@ func TestOpenAPIEnumsMatchDomain(t *testing.T) {
 			for _, x := range v {
 				out = append(out, string(x))
 			}
+		case []consult.Status:
+			for _, x := range v {
+				out = append(out, string(x))
+			}
+		case []consult.Action:
+			for _, x := range v {
+				out = append(out, string(x))
+			}
+		case []consult.Urgency:
+			for _, x := range v {
+				out = append(out, string(x))
+			}
+		case []consult.VideoStatus:
+			for _, x := range v {
+				out = append(out, string(x))
+			}
+		case []consult.VideoAction:
+			for _, x := range v {
+				out = append(out, string(x))
+			}
+		case []schedule.ExceptionKind:
+			for _, x := range v {
+				out = append(out, string(x))
+			}
+		case []rounds.Status:
+			for _, x := range v {
+				out = append(out, string(x))
+			}
+		case []rounds.Action:
+			for _, x := range v {
+				out = append(out, string(x))
+			}
+		case []teaching.Kind:
+			for _, x := range v {
+				out = append(out, string(x))
+			}
+		case []teaching.Event:
+			for _, x := range v {
+				out = append(out, string(x))
+			}
 		case []string:
 			out = v
 		default:
@@ -147,6 +191,13 @@ func TestOpenAPIEnumsMatchDomain(t *testing.T) {
 		"SubSpecialty": alliance.SubSpecialties, "Sex": patient.Sexes, "Scope": patient.Scopes,
 		"Direction": referral.Directions, "Urgency": referral.Urgencies, "Status": referral.Statuses,
 		"Action": referral.Actions, "Condition": referral.Conditions,
+		"ConsultStatus": consult.Statuses, "ConsultAction": consult.Actions, "ConsultUrgency": consult.Urgencies,
+		"VideoStatus": consult.VideoStatuses, "VideoAction": consult.VideoActions,
+		"RoundStatus": rounds.Statuses, "RoundAction": rounds.Actions, "Weekday": rounds.Weekdays,
+		"LectureKind": teaching.Kinds,
+		// schedule and teaching keep no list of these; name every constant.
+		"ExceptionKind":   []schedule.ExceptionKind{schedule.Off, schedule.Extra},
+		"AttendanceEvent": []teaching.Event{teaching.Join, teaching.Leave},
 	} {
 		got := doc.Comps.Schemas[name].Enum
 		if !slices.Equal(got, strs(want)) {

@@ -33,8 +33,8 @@ type referralView struct {
 type patientBrief struct {
 	ID        string `json:"id"`
 	Name      string `json:"name"`
-	Sex       string `json:"sex"`
-	BirthDate string `json:"birthDate"`
+	Sex       string `json:"sex,omitempty"` // omitted where a list shows only the name
+	BirthDate string `json:"birthDate,omitempty"`
 }
 
 type referralDetailView struct {

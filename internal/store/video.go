@@ -172,6 +172,9 @@ func (s *Store) BookVideo(ctx context.Context, b consult.Booking) (consult.Video
 				return apperr.InvalidField("observers", "unknown observer %q", o)
 			}
 		}
+		if b.Observers == nil {
+			b.Observers = []string{}
+		}
 		v := consult.Video{ID: newID(), PatientID: b.PatientID, Status: consult.Booked, Version: 1,
 			RequesterInstitutionID: requesterInst, RequesterUserID: requester, BookedByUserID: a.UserID,
 			TargetInstitutionID: spec.InstitutionID, SpecialistUserID: spec.ID, Start: b.Start, End: b.End,
