@@ -85,9 +85,11 @@ func (s *Server) routes(e *echo.Echo) {
 	j.GET("/specialists/:userId/slots", s.freeSlots, need(auth.PermReferrals))
 
 	s.roundsTeachingRoutes(j)
+	j.GET("/colleagues", s.listColleagues, need(auth.PermReferrals))
 	j.POST("/rooms", s.openRoom, need(auth.PermReferrals))
 	j.POST("/rooms/:id/join", s.joinRoom, need(auth.PermSelf))
 
+	s.analyticsRoutes(j)
 	j.GET("/notifications", s.listNotifications, need(auth.PermSelf))
 	j.POST("/notifications/read", s.markNotificationsRead, need(auth.PermSelf))
 	api.GET("/events", s.eventStream, need(auth.PermSelf))

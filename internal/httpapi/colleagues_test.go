@@ -1,0 +1,27 @@
+package httpapi
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/lianxin-hub/lianxin/internal/store"
+	"github.com/lianxin-hub/lianxin/internal/store/storetest"
+)
+
+func TestColleagueScenarios(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		e := newEnv(t, st)
+		e.run(t, []scenario{
+			{name: "a convener sees the alliance's clinicians, without contact details or the office",
+				actor: "convener", method: http.MethodGet, path: "/api/v1/colleagues", wantStatus: http.StatusOK,
+				wantContains:    []string{`"displayName"`, `"practiceYears"`, "{{user.chc-doctor}}", "{{user.specialist}}"},
+				wantNotContains: []string{`"phone"`, `"username"`, "{{user.admin}}", `"lockedUntil"`}},
+			{name: "filtered by institution", actor: "chc-doctor", method: http.MethodGet,
+				path: "/api/v1/colleagues?institutionId={{inst.specialist}}", wantStatus: http.StatusOK,
+				wantContains: []string{"{{user.specialist}}", "{{user.convener}}"}, wantNotContains: []string{"{{user.chc-doctor}}"}},
+			{name: "administrators use /users instead", actor: "admin", method: http.MethodGet, path: "/api/v1/colleagues",
+				wantStatus: http.StatusForbidden},
+			{name: "anonymous", method: http.MethodGet, path: "/api/v1/colleagues", wantStatus: http.StatusUnauthorized},
+		})
+	})
+}
