@@ -48,6 +48,11 @@ test-frontend: $(FRONT_DEPS)
 test-e2e: build chromium
 	cd frontend && LIANXIN_BIN=$(CURDIR)/$(BIN) $(NPM) run e2e
 
+## bench: measure the referral closed loop over HTTP against pgbench's ceiling, on the PostgreSQL at
+## LIANXIN_BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test); prints a report
+bench: build
+	./$(BIN) bench referrals
+
 ## chromium: install Debian's chromium for the browser tests when missing
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { \

@@ -5,6 +5,7 @@
 //	lianxin migrate              apply pending database migrations
 //	lianxin seed --admin USER    create the first administrator
 //	lianxin audit verify         check the audit log's hash chain
+//	lianxin bench referrals      measure the referral closed loop against pgbench
 //	lianxin version              print the version
 package main
 
@@ -29,6 +30,7 @@ Usage:
   lianxin migrate [flags]        apply pending database migrations and exit
   lianxin seed --admin USER      create the first administrator (password from stdin, or generated)
   lianxin audit verify [flags]   verify the audit log's tamper-evident hash chain
+  lianxin bench referrals        measure the referral closed loop on PostgreSQL against pgbench
   lianxin version                print the version
 
 Run 'lianxin COMMAND --help' for a command's flags. Every flag can also be set
@@ -62,6 +64,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runSeed(ctx, rest, stdin, stdout, stderr)
 	case "audit":
 		return runAudit(ctx, rest, stdout, stderr)
+	case "bench":
+		return runBench(ctx, rest, stdout, stderr)
 	case "version", "--version", "-version":
 		if len(rest) > 0 {
 			fmt.Fprintln(stdout, "usage: lianxin version\n\nprints the version of this binary; it takes no flags.")

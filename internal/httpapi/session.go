@@ -126,18 +126,8 @@ func (s *Server) changePassword(c echo.Context) error {
 	return c.NoContent(http.StatusNoContent)
 }
 
-// institutionsOf loads the institutions of a set of ids for embedding in views.
+// institutionsOf loads the institutions of a set of ids for embedding in
+// views, in one query however many there are.
 func (s *Server) institutionsOf(c echo.Context, ids []string) (map[string]alliance.Institution, error) {
-	out := map[string]alliance.Institution{}
-	for _, id := range ids {
-		if _, ok := out[id]; ok || id == "" {
-			continue
-		}
-		in, err := s.store.GetInstitution(c.Request().Context(), id)
-		if err != nil {
-			return nil, err
-		}
-		out[id] = in
-	}
-	return out, nil
+	return s.store.Institutions(c.Request().Context(), ids)
 }

@@ -166,6 +166,28 @@ func sortInstitutions(ins []alliance.Institution) {
 	slices.SortStableFunc(ins, func(a, b alliance.Institution) int { return a.Level.Rank() - b.Level.Rank() })
 }
 
+// Institutions returns the institutions with the given ids, keyed by id, in
+// one query; ids may repeat and "" is ignored. Errors: not_found when one of
+// them does not exist.
+func (s *Store) Institutions(ctx context.Context, ids []string) (map[string]alliance.Institution, error) {
+	want := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if id != "" && !slices.Contains(want, id) {
+			want = append(want, id)
+		}
+	}
+	out, err := s.institutionsByID(ctx, want)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range want {
+		if _, ok := out[id]; !ok {
+			return nil, apperr.NotFoundf("institution not found")
+		}
+	}
+	return out, nil
+}
+
 // institutionsByID loads institutions for a set of ids.
 func (s *Store) institutionsByID(ctx context.Context, ids []string) (map[string]alliance.Institution, error) {
 	out := map[string]alliance.Institution{}
