@@ -29,8 +29,24 @@ export interface BrowserSession {
 /** A tablet in landscape: the size the hub must work at. */
 export const TABLET = { width: 1024, height: 768 };
 
-/** Registers hooks: one browser per file, a fresh context and page per test. */
-export function useBrowser(opts: { locale?: string } = {}): BrowserSession {
+/**
+ * Chromium flags for video tests: fake camera and microphone (a test pattern and a beep) and a fake
+ * screen for getDisplayMedia, granted without a prompt; raw host ICE candidates instead of mDNS
+ * names, so nothing depends on mDNS (the SFU does not resolve .local names; it still connects
+ * without this flag, from the browser's connectivity checks, but the test need not rely on that).
+ */
+export const FAKE_MEDIA_ARGS = [
+  '--use-fake-device-for-media-stream',
+  '--use-fake-ui-for-media-stream',
+  '--disable-features=WebRtcHideLocalIpsWithMdns',
+  '--autoplay-policy=no-user-gesture-required',
+];
+
+/**
+ * Registers hooks: one browser per file, a fresh context and page per test. `args` adds Chromium
+ * flags for this file's browser (e.g. FAKE_MEDIA_ARGS).
+ */
+export function useBrowser(opts: { locale?: string; args?: string[] } = {}): BrowserSession {
   const baseURL = inject('baseURL');
   let browser: Browser | undefined;
   let context: BrowserContext | undefined;
@@ -39,7 +55,7 @@ export function useBrowser(opts: { locale?: string } = {}): BrowserSession {
 
   beforeAll(async () => {
     // playwright-core gives every launch a fresh temporary profile of its own.
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: [...ARGS, ...(opts.args ?? [])] });
   });
 
   beforeEach(async () => {

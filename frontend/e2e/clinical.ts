@@ -130,3 +130,103 @@ export function referralIdOf(page: Page): string {
 }
 
 export { expectText };
+
+// ---- eConsults and video consultations ---------------------------------------------
+
+/** Ticks an antd Checkbox identified by its data-testid (on the input or a wrapper) and waits until it is checked. */
+export async function tick(page: Page, testId: string) {
+  const input = await inputOf(page, testId);
+  await input.click();
+  await expect.poll(() => input.isChecked()).toBe(true);
+}
+
+/**
+ * Records the patient's written consent of `scope` in the eConsult form's inline consent
+ * form (which offers the missing scope first), and waits until the form shows it on file.
+ */
+export async function recordConsultConsent(page: Page, scope: 'teleconsult' | 'referral', signer: string) {
+  await page.getByTestId(`consult-consent-${scope}-missing`).waitFor();
+  await page.getByTestId('consent-signerName').fill(signer);
+  const added = page.waitForResponse((r) => /\/consents$/.test(r.url()) && r.request().method() === 'POST');
+  await page.getByTestId('consent-submit').click();
+  const res = await added;
+  expect(res.status()).toBe(201);
+  expect((await res.json()).scope).toBe(scope);
+  await page.getByTestId(`consult-consent-${scope}-ok`).waitFor();
+}
+
+/** Waits until the consult page shows this status. */
+export async function waitConsultStatus(page: Page, status: string, timeout = 15_000) {
+  await page.locator(`[data-testid="consult-status"][data-status="${status}"]`).waitFor({ timeout });
+}
+
+/** Reloads the consult page's data (the other side acted) and waits for the status. */
+export async function refreshConsult(page: Page, status: string) {
+  await page.getByTestId('consult-refresh').click();
+  await waitConsultStatus(page, status);
+}
+
+/** Runs one eConsult action from the consult page: its button, `fill` for the form, then submit; waits for `next`. */
+export async function consultAct(page: Page, action: string, next: string, fill?: () => Promise<void>) {
+  await page.getByTestId(`consult-action-${action}`).click();
+  await page.getByTestId('consult-action-modal-form').waitFor();
+  if (fill) await fill();
+  const answer = page.waitForResponse((r) => r.url().includes(`/actions/${action}`) && r.request().method() === 'POST');
+  await page.getByTestId('consult-action-modal-submit').click();
+  const res = await answer;
+  expect(res.status(), `${action}: ${await res.text()}`).toBe(200);
+  await page.getByTestId('consult-action-modal-form').waitFor({ state: 'detached' });
+  await waitConsultStatus(page, next);
+}
+
+/** The consult id of the consult page the browser shows. */
+export function consultIdOf(page: Page): string {
+  const m = /\/consults\/([^/?#]+)/.exec(new URL(page.url()).pathname);
+  if (!m || m[1] === 'new') throw new Error(`not on a consult page: ${page.url()}`);
+  return m[1];
+}
+
+export interface AskOptions {
+  patientName: string;
+  question: string;
+  summary: string;
+  /** the ICD-10 code to pick (its option starts with it) */
+  diagnosis: string;
+  /** name the consultant (else the question waits in the institution's queue) */
+  consultant?: RegExp;
+  /** also record the consent to referral */
+  referralConsent?: boolean;
+  /** the institution asked, as the target select shows it */
+  target: RegExp;
+}
+
+/**
+ * A grass-root doctor asks a specialist about a newly registered patient, recording the
+ * teleconsultation consent (and, when asked, the referral consent) on the way. Returns the consult id.
+ */
+export async function askConsult(page: Page, o: AskOptions): Promise<string> {
+  await page.getByTestId('menu-consults').click();
+  await page.getByTestId('consult-new').click();
+  await page.getByTestId('consult-form').waitFor();
+  await registerPatient(page, 'consult-register-patient', o.patientName);
+  await expect.poll(() => page.getByTestId('consult-patient').innerText()).toContain(o.patientName);
+  await recordConsultConsent(page, 'teleconsult', o.patientName);
+  if (o.referralConsent) await recordConsultConsent(page, 'referral', o.patientName);
+  // The alliance's core hospital is the institution asked by default.
+  await expect.poll(() => page.getByTestId('consult-target').innerText()).toMatch(o.target);
+  if (o.consultant) await chooseOption(page, 'consult-specialist', o.consultant);
+  await page.getByTestId('consult-question').fill(o.question);
+  await page.getByTestId('consult-summary').fill(o.summary);
+  await chooseMulti(page, 'consult-diagnoses', new RegExp(`^${o.diagnosis.replace('.', '\\.')} `), o.diagnosis);
+  const created = page.waitForResponse((r) => r.url().endsWith('/api/v1/consults') && r.request().method() === 'POST');
+  await page.getByTestId('consult-submit').click();
+  const res = await created;
+  expect(res.status(), await res.text()).toBe(201);
+  await waitConsultStatus(page, o.consultant ? 'assigned' : 'requested');
+  return consultIdOf(page);
+}
+
+/** The Beijing date (YYYY-MM-DD) of an instant, for schedules in China time. */
+export function beijingDate(ms: number): string {
+  return new Date(ms + 8 * 3600_000).toISOString().slice(0, 10);
+}

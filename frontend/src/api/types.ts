@@ -383,6 +383,8 @@ export interface Referral extends Required<ClinicalContent> {
   note: string;
   redirectedFromId: string;
   redirectedToId: string;
+  /** the eConsult this referral was made from, if any */
+  consultId?: string;
   submittedAt: string | null;
   acceptDueAt: string | null;
   admitDueAt: string | null;
@@ -476,4 +478,422 @@ export interface SlaBreach {
   urgency: Urgency;
   dueAt: string;
   detectedAt: string;
+}
+
+// eConsults (issue 4): asynchronous advice and guidance
+
+export const CONSULT_STATUSES = ['requested', 'assigned', 'info_requested', 'answered', 'cancelled'] as const;
+export type ConsultStatus = (typeof CONSULT_STATUSES)[number];
+
+export const CONSULT_URGENCIES = ['routine', 'urgent'] as const;
+export type ConsultUrgency = (typeof CONSULT_URGENCIES)[number];
+
+/** Client actions, in the server's rule order. */
+export const CONSULT_ACTIONS = ['assign', 'request_info', 'provide_info', 'answer', 'cancel'] as const;
+export type ConsultAction = (typeof CONSULT_ACTIONS)[number];
+
+/** What a thread message records. */
+export const CONSULT_EVENTS = ['create', ...CONSULT_ACTIONS] as const;
+export type ConsultEvent = (typeof CONSULT_EVENTS)[number];
+
+export type ConsultBox = 'sent' | 'queue' | 'mine';
+
+/** A specialist's structured answer (eConsult or video consultation). Advice, never a prescription. */
+export interface Opinion {
+  impression: string;
+  diagnoses: string[];
+  recommendations: string;
+  medicationRecommendations: string;
+  referralAdvised: boolean;
+  videoConsultAdvised: boolean;
+  followUpAdvice: string;
+  /** printed on every opinion by the server: it is not a prescription */
+  disclaimer: string;
+  authorUserId: string;
+  at: string;
+}
+
+export type OpinionInput = Omit<Opinion, 'disclaimer' | 'authorUserId' | 'at'>;
+
+export interface Consult {
+  id: string;
+  patientId: string;
+  status: ConsultStatus;
+  urgency: ConsultUrgency;
+  version: number;
+  requesterInstitutionId: string;
+  requesterUserId: string;
+  targetInstitutionId: string;
+  specialistUserId: string;
+  subSpecialty: string;
+  question: string;
+  summary: string;
+  diagnoses: string[];
+  opinion: Opinion | null;
+  submittedAt: string;
+  pausedSince: string | null;
+  answeredAt: string | null;
+  /** request to answer, less the time spent waiting for the requester; set once answered */
+  responseSeconds: number | null;
+  referralId: string;
+  createdAt: string;
+  updatedAt: string;
+  requesterInstitution?: Institution;
+  targetInstitution?: Institution;
+  patient?: PatientBrief;
+  allowedActions: ConsultAction[];
+  /** the caller's institution may turn it into a referral now */
+  canRefer: boolean;
+}
+
+export interface ConsultMessage {
+  id: string;
+  consultId: string;
+  version: number;
+  action: ConsultEvent | string;
+  userId: string;
+  username: string;
+  institutionId: string;
+  body: string;
+  at: string;
+}
+
+export interface ConsultDetail extends Consult {
+  messages: ConsultMessage[];
+}
+
+export interface ConsultInput {
+  patientId: string;
+  targetInstitutionId: string;
+  specialistUserId?: string;
+  subSpecialty?: string;
+  urgency: ConsultUrgency;
+  question: string;
+  summary: string;
+  diagnoses: string[];
+}
+
+/** The body of POST /consults/{id}/actions/{action}. */
+export interface ConsultActionBody {
+  version: number;
+  message?: string;
+  specialistUserId?: string;
+  opinion?: OpinionInput;
+}
+
+/** A specialist who may answer consultations (≥ 3 years of independent practice). */
+export interface Consultant {
+  id: string;
+  displayName: string;
+  title: Title | string;
+  practiceYears: number;
+}
+
+// Video consultations and the specialists' schedules
+
+export const VIDEO_STATUSES = ['booked', 'completed', 'cancelled', 'no_show'] as const;
+export type VideoStatus = (typeof VIDEO_STATUSES)[number];
+
+export const VIDEO_ACTIONS = ['move', 'cancel', 'no_show', 'file_opinion'] as const;
+export type VideoAction = (typeof VIDEO_ACTIONS)[number];
+
+export interface VideoConsult {
+  id: string;
+  patientId: string;
+  status: VideoStatus;
+  version: number;
+  requesterInstitutionId: string;
+  requesterUserId: string;
+  bookedByUserId: string;
+  targetInstitutionId: string;
+  specialistUserId: string;
+  start: string;
+  end: string;
+  purpose: string;
+  recordSummary: string;
+  invitedSpecialty: SubSpecialty | string;
+  invitedTitle: Title | string;
+  consentId: string;
+  observers: string[] | null;
+  roomId: string;
+  consultId: string;
+  opinion: Opinion | null;
+  note: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface RoomStay {
+  userId: string;
+  joinedAt: string;
+  leftAt: string | null;
+  seconds: number;
+}
+
+export interface VideoConsultDetail extends VideoConsult {
+  allowedActions: VideoAction[];
+  attendance: RoomStay[];
+  durationSeconds: number;
+}
+
+export interface BookingInput {
+  patientId: string;
+  specialistUserId: string;
+  start: string;
+  end: string;
+  purpose: string;
+  recordSummary: string;
+  invitedSpecialty: string;
+  consentId: string;
+  observers?: string[];
+  onBehalfOfUserId?: string;
+  consultId?: string;
+}
+
+export interface VideoActionBody {
+  version: number;
+  start?: string;
+  end?: string;
+  note?: string;
+  opinion?: OpinionInput;
+}
+
+export const EXCEPTION_KINDS = ['off', 'extra'] as const;
+export type ExceptionKind = (typeof EXCEPTION_KINDS)[number];
+
+/** 0 = Sunday, as the server counts. */
+export const WEEKDAY_NUMBERS = [0, 1, 2, 3, 4, 5, 6] as const;
+
+export interface AvailabilityTemplate {
+  id: string;
+  userId: string;
+  weekday: number;
+  start: string;
+  end: string;
+  slotMinutes: number;
+  validFrom: string;
+  validUntil: string;
+}
+
+export interface AvailabilityException {
+  id: string;
+  userId: string;
+  date: string;
+  start: string;
+  end: string;
+  kind: ExceptionKind;
+  slotMinutes: number;
+}
+
+export interface Availability {
+  templates: AvailabilityTemplate[];
+  exceptions: AvailabilityException[];
+}
+
+export type TemplateInput = Omit<AvailabilityTemplate, 'id' | 'userId' | 'validUntil'> & { validUntil?: string };
+export type ExceptionInput = Omit<AvailabilityException, 'id' | 'userId' | 'slotMinutes'> & { slotMinutes?: number };
+
+export interface Slot {
+  start: string;
+  end: string;
+}
+
+// Remote ward rounds
+
+export const ROUND_WEEKDAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'] as const;
+export type RoundWeekday = (typeof ROUND_WEEKDAYS)[number];
+
+export const OCCURRENCE_STATUSES = ['scheduled', 'held', 'cancelled'] as const;
+export type OccurrenceStatus = (typeof OCCURRENCE_STATUSES)[number];
+
+export const OCCURRENCE_ACTIONS = ['hold', 'cancel'] as const;
+export type OccurrenceAction = (typeof OCCURRENCE_ACTIONS)[number];
+
+export interface PersonRef {
+  id: string;
+  displayName: string;
+}
+
+export interface Recurrence {
+  weekday: RoundWeekday;
+  time: string;
+  durationMinutes: number;
+  from: string;
+  until: string;
+}
+
+export interface RoundSeries {
+  id: string;
+  title: string;
+  hostInstitutionId: string;
+  hostUserId: string;
+  wardInstitutionIds: string[];
+  recurrence: Recurrence;
+  version: number;
+  createdBy: string;
+  createdAt: string;
+  updatedAt: string;
+  hostInstitution: Institution;
+  host: PersonRef;
+  wardInstitutions: Institution[];
+  canSchedule: boolean;
+}
+
+export interface RoundInput {
+  title: string;
+  hostUserId?: string;
+  wardInstitutionIds: string[];
+  recurrence: Recurrence;
+}
+
+export interface RoundOccurrence {
+  id: string;
+  seriesId: string;
+  startsAt: string;
+  endsAt: string;
+  durationMinutes: number;
+  status: OccurrenceStatus;
+  roomId: string;
+  note: string;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+  title: string;
+  allowedActions: OccurrenceAction[];
+}
+
+export interface RoundOccurrenceDetail extends RoundOccurrence {
+  round: RoundSeries;
+}
+
+export interface RoundTask {
+  id: string;
+  caseId: string;
+  assigneeUserId: string;
+  text: string;
+  dueOn: string;
+  done: boolean;
+  doneAt: string | null;
+  version: number;
+  createdByUserId: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface RoundCase {
+  id: string;
+  occurrenceId: string;
+  seriesId: string;
+  patientId: string;
+  presenterUserId: string;
+  presenterInstitutionId: string;
+  question: string;
+  notes: string;
+  recommendations: string;
+  notesByUserId: string;
+  notesAt: string | null;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+  patient: PatientBrief;
+  presenter: PersonRef;
+  canWriteNotes: boolean;
+}
+
+export interface RoundCaseDetail extends RoundCase {
+  tasks: RoundTask[];
+}
+
+export interface RoundTaskItem extends RoundTask {
+  patient: { id: string; name: string };
+  roundTitle: string;
+  roundStartsAt: string;
+}
+
+export interface Stretch {
+  joinedAt: string;
+  leftAt: string | null;
+}
+
+export interface MyAttendance {
+  roomId: string;
+  present: boolean;
+  stretches: Stretch[] | null;
+  minutes: number;
+}
+
+export interface Attendee {
+  user: PersonRef;
+  institutionId: string;
+  stretches: Stretch[] | null;
+  minutes: number;
+}
+
+// Teaching: lectures and case conferences
+
+export const LECTURE_KINDS = ['lecture', 'case_conference'] as const;
+export type LectureKind = (typeof LECTURE_KINDS)[number];
+
+export interface Lecture {
+  id: string;
+  allianceId: string;
+  kind: LectureKind;
+  title: string;
+  description: string;
+  presenterUserId: string;
+  presenterInstitutionId: string;
+  startsAt: string;
+  endsAt: string;
+  durationMinutes: number;
+  recordingEnabled: boolean;
+  roomId: string;
+  patientId: string;
+  hasPatient: boolean;
+  version: number;
+  createdBy: string;
+  createdAt: string;
+  updatedAt: string;
+  presenter: PersonRef;
+  presenterInstitution: Institution;
+  patient: { id: string; name: string } | null;
+  registered: boolean;
+  registrationCount: number;
+  recordingCount: number;
+  canManage: boolean;
+}
+
+export interface LectureInput {
+  allianceId?: string;
+  kind: LectureKind;
+  title: string;
+  description?: string;
+  presenterUserId?: string;
+  startsAt: string;
+  durationMinutes: number;
+  recordingEnabled: boolean;
+  patientId?: string;
+}
+
+export interface LectureQuery {
+  from?: string;
+  to?: string;
+  kind?: LectureKind;
+  recorded?: boolean;
+}
+
+export interface Recording {
+  id: string;
+  lectureId: string;
+  title: string;
+  location: string;
+  createdBy: string;
+  createdAt: string;
+}
+
+export interface TrainingCredit {
+  year: number;
+  roundMinutes: number;
+  lectureMinutes: number;
+  totalMinutes: number;
+  sessions: number;
 }

@@ -11,6 +11,11 @@ import {
   UserOutlined,
   IdcardOutlined,
   SwapOutlined,
+  MessageOutlined,
+  VideoCameraOutlined,
+  CalendarOutlined,
+  MedicineBoxOutlined,
+  ReadOutlined,
 } from '@ant-design/icons';
 import type { ReactNode } from 'react';
 import { useAuth, useMe } from '../auth/AuthProvider';
@@ -24,6 +29,11 @@ const icons: Record<PageKey, ReactNode> = {
   home: <HomeOutlined />,
   profile: <IdcardOutlined />,
   referrals: <SwapOutlined />,
+  consults: <MessageOutlined />,
+  videoConsults: <VideoCameraOutlined />,
+  schedule: <CalendarOutlined />,
+  rounds: <MedicineBoxOutlined />,
+  lectures: <ReadOutlined />,
   patients: <UserOutlined />,
   institutions: <BankOutlined />,
   members: <ApartmentOutlined />,

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { App, Button, DatePicker, Form, Input, Select } from 'antd';
+import { App, Button, DatePicker, Form, Input, Modal, Select } from 'antd';
 import dayjs, { type Dayjs } from 'dayjs';
 import { addConsent } from '../api/patients';
 import type { Consent, ConsentScope, SignedBy } from '../api/types';
@@ -17,8 +17,16 @@ interface Values {
 
 const FIELDS = ['scope', 'signedBy', 'signerName', 'signerRelation', 'signedOn'] as const;
 
-/** Inline form to record a signed consent for one patient. */
-export function ConsentForm({ patientId, onAdded }: { patientId: string; onAdded: (c: Consent) => void }) {
+/** Inline form to record a signed consent for one patient (scope preset to `defaultScope`, referral by default). */
+export function ConsentForm({
+  patientId,
+  onAdded,
+  defaultScope = 'referral',
+}: {
+  patientId: string;
+  onAdded: (c: Consent) => void;
+  defaultScope?: ConsentScope;
+}) {
   const { t } = useI18n();
   const { message } = App.useApp();
   const [form] = Form.useForm<Values>();
@@ -49,7 +57,7 @@ export function ConsentForm({ patientId, onAdded }: { patientId: string; onAdded
     <Form<Values>
       form={form}
       layout="vertical"
-      initialValues={{ scope: 'referral', signedBy: 'patient', signedOn: dayjs() }}
+      initialValues={{ scope: defaultScope, signedBy: 'patient', signedOn: dayjs() }}
       onFinish={submit}
       data-testid="consent-form"
     >
@@ -74,5 +82,39 @@ export function ConsentForm({ patientId, onAdded }: { patientId: string; onAdded
         {t('patients.addConsent')}
       </Button>
     </Form>
+  );
+}
+
+/**
+ * A button opening the consent form in its own dialog: for forms that are themselves
+ * inside a form (a dialog renders apart, so the two forms do not nest).
+ */
+export function ConsentButton({
+  patientId,
+  scope,
+  onAdded,
+}: {
+  patientId: string;
+  scope: ConsentScope;
+  onAdded: (c: Consent) => void;
+}) {
+  const { t } = useI18n();
+  const [open, setOpen] = useState(false);
+  return (
+    <>
+      <Button onClick={() => setOpen(true)} data-testid="consent-open">
+        {t('patients.addConsent')}
+      </Button>
+      <Modal open={open} title={t('patients.addConsent')} footer={null} onCancel={() => setOpen(false)} destroyOnHidden>
+        <ConsentForm
+          patientId={patientId}
+          defaultScope={scope}
+          onAdded={(c) => {
+            setOpen(false);
+            onAdded(c);
+          }}
+        />
+      </Modal>
+    </>
   );
 }

@@ -1,5 +1,5 @@
 import { App, Button, Descriptions, Divider, Drawer, Empty, Space, Table, Tag, Upload } from 'antd';
-import { SwapOutlined, UploadOutlined } from '@ant-design/icons';
+import { MessageOutlined, SwapOutlined, UploadOutlined } from '@ant-design/icons';
 import { Link } from 'react-router';
 import { useMe } from '../auth/AuthProvider';
 import { canRefer } from '../nav/menu';
@@ -50,11 +50,18 @@ export function PatientDrawer({ patient, onClose }: { patient: Patient | null; o
       data-testid="patient-drawer"
       extra={
         patient && canRefer(me.roles) ? (
-          <Link to={`/referrals/new?patientId=${encodeURIComponent(patient.id)}`}>
-            <Button type="primary" icon={<SwapOutlined />} data-testid="patient-refer">
-              {t('referrals.new')}
-            </Button>
-          </Link>
+          <Space>
+            <Link to={`/consults/new?patientId=${encodeURIComponent(patient.id)}`}>
+              <Button icon={<MessageOutlined />} data-testid="patient-ask">
+                {t('consults.new')}
+              </Button>
+            </Link>
+            <Link to={`/referrals/new?patientId=${encodeURIComponent(patient.id)}`}>
+              <Button type="primary" icon={<SwapOutlined />} data-testid="patient-refer">
+                {t('referrals.new')}
+              </Button>
+            </Link>
+          </Space>
         ) : null
       }
     >

@@ -1,6 +1,15 @@
 import type {
   AllianceModel,
   Condition,
+  ConsultAction,
+  ConsultEvent,
+  ConsultStatus,
+  ExceptionKind,
+  LectureKind,
+  OccurrenceAction,
+  OccurrenceStatus,
+  VideoAction,
+  VideoStatus,
   ConsentScope,
   Direction,
   Kind,
@@ -19,6 +28,16 @@ import type {
 } from '../api/types';
 import {
   CONDITIONS,
+  CONSULT_ACTIONS,
+  CONSULT_EVENTS,
+  CONSULT_STATUSES,
+  EXCEPTION_KINDS,
+  LECTURE_KINDS,
+  OCCURRENCE_ACTIONS,
+  OCCURRENCE_STATUSES,
+  VIDEO_ACTIONS,
+  VIDEO_STATUSES,
+  WEEKDAY_NUMBERS,
   CONSENT_SCOPES,
   DIRECTIONS,
   KINDS,
@@ -60,6 +79,16 @@ export interface EnumTypes {
   condition: Condition;
   risk: (typeof RISK_GRADES)[number];
   sreason: SuggestionReason;
+  cstatus: ConsultStatus;
+  caction: ConsultAction;
+  cevent: ConsultEvent;
+  vstatus: VideoStatus;
+  vaction: VideoAction;
+  ostatus: OccurrenceStatus;
+  oaction: OccurrenceAction;
+  lkind: LectureKind;
+  xkind: ExceptionKind;
+  weekday: (typeof WEEKDAY_NUMBERS)[number];
 }
 export type EnumKind = keyof EnumTypes;
 
@@ -82,6 +111,16 @@ export const ENUM_VALUES: { [K in EnumKind]: readonly EnumTypes[K][] } = {
   condition: CONDITIONS,
   risk: RISK_GRADES,
   sreason: SUGGESTION_REASONS,
+  cstatus: CONSULT_STATUSES,
+  caction: CONSULT_ACTIONS,
+  cevent: CONSULT_EVENTS,
+  vstatus: VIDEO_STATUSES,
+  vaction: VIDEO_ACTIONS,
+  ostatus: OCCURRENCE_STATUSES,
+  oaction: OCCURRENCE_ACTIONS,
+  lkind: LECTURE_KINDS,
+  xkind: EXCEPTION_KINDS,
+  weekday: WEEKDAY_NUMBERS,
 };
 
 // Compile-time proof that every enum value has a dictionary entry.

@@ -4,14 +4,16 @@ import { canOpen, canRefer, menuFor, pageForPath } from './menu';
 const keys = (roles: string[]) => menuFor(roles).map((p) => p.key);
 
 describe('role → menu', () => {
-  it('a grass-root doctor sees home, referrals, patients and profile', () => {
-    expect(keys(['doctor'])).toEqual(['home', 'referrals', 'patients', 'profile']);
+  const CLINICAL_PAGES = ['home', 'referrals', 'consults', 'videoConsults', 'schedule', 'rounds', 'lectures', 'patients', 'profile'];
+
+  it('a grass-root doctor sees the clinical pages: referrals, eConsults, video consultations, rounds, teaching, patients', () => {
+    expect(keys(['doctor'])).toEqual(CLINICAL_PAGES);
   });
 
-  it('specialists and conveners see referrals and patients but no administration', () => {
-    expect(keys(['specialist'])).toEqual(['home', 'referrals', 'patients', 'profile']);
-    expect(keys(['convener'])).toEqual(['home', 'referrals', 'patients', 'profile']);
-    expect(keys(['convener', 'specialist'])).toEqual(['home', 'referrals', 'patients', 'profile']);
+  it('specialists and conveners see the clinical pages but no administration', () => {
+    expect(keys(['specialist'])).toEqual(CLINICAL_PAGES);
+    expect(keys(['convener'])).toEqual(CLINICAL_PAGES);
+    expect(keys(['convener', 'specialist'])).toEqual(CLINICAL_PAGES);
   });
 
   it('an alliance administrator sees administration but not patients', () => {
@@ -23,6 +25,11 @@ describe('role → menu', () => {
     expect(keys(['doctor', 'alliance_admin'])).toEqual([
       'home',
       'referrals',
+      'consults',
+      'videoConsults',
+      'schedule',
+      'rounds',
+      'lectures',
       'patients',
       'institutions',
       'members',
@@ -44,6 +51,10 @@ describe('role → menu', () => {
     expect(canOpen(['sysadmin'], 'referrals')).toBe(false);
     expect(canOpen(['convener'], 'referrals')).toBe(true);
     expect(canOpen([], 'profile')).toBe(true);
+    expect(canOpen(['doctor'], 'consults')).toBe(true);
+    expect(canOpen(['convener'], 'schedule')).toBe(true);
+    expect(canOpen(['alliance_admin'], 'consults')).toBe(false);
+    expect(canOpen(['alliance_admin'], 'rounds')).toBe(false);
   });
 
   it('pageForPath highlights the right entry', () => {
@@ -53,6 +64,10 @@ describe('role → menu', () => {
     expect(pageForPath('/usersx')).toBeUndefined();
     expect(pageForPath('/referrals/new')).toBe('referrals');
     expect(pageForPath('/referrals/0193-abc')).toBe('referrals');
+    expect(pageForPath('/consults/new')).toBe('consults');
+    expect(pageForPath('/video-consults/0193-abc')).toBe('videoConsults');
+    expect(pageForPath('/rounds/occurrences/0193-abc')).toBe('rounds');
+    expect(pageForPath('/schedule')).toBe('schedule');
   });
 
   it('only clinicians make referrals', () => {

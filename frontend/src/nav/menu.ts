@@ -1,7 +1,20 @@
 import type { Role } from '../api/types';
 import type { DictKey } from '../i18n/zh';
 
-export type PageKey = 'home' | 'profile' | 'referrals' | 'patients' | 'institutions' | 'members' | 'users' | 'audit';
+export type PageKey =
+  | 'home'
+  | 'profile'
+  | 'referrals'
+  | 'consults'
+  | 'videoConsults'
+  | 'schedule'
+  | 'rounds'
+  | 'lectures'
+  | 'patients'
+  | 'institutions'
+  | 'members'
+  | 'users'
+  | 'audit';
 
 export interface PageEntry {
   key: PageKey;
@@ -18,6 +31,11 @@ const ADMIN: readonly Role[] = ['alliance_admin', 'sysadmin'];
 export const PAGES: readonly PageEntry[] = [
   { key: 'home', path: '/', label: 'menu.home', roles: null },
   { key: 'referrals', path: '/referrals', label: 'menu.referrals', roles: CLINICAL },
+  { key: 'consults', path: '/consults', label: 'menu.consults', roles: CLINICAL },
+  { key: 'videoConsults', path: '/video-consults', label: 'menu.videoConsults', roles: CLINICAL },
+  { key: 'schedule', path: '/schedule', label: 'menu.schedule', roles: CLINICAL },
+  { key: 'rounds', path: '/rounds', label: 'menu.rounds', roles: CLINICAL },
+  { key: 'lectures', path: '/lectures', label: 'menu.lectures', roles: CLINICAL },
   { key: 'patients', path: '/patients', label: 'menu.patients', roles: CLINICAL },
   { key: 'institutions', path: '/institutions', label: 'menu.institutions', roles: ADMIN },
   { key: 'members', path: '/members', label: 'menu.members', roles: ADMIN },

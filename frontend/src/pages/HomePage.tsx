@@ -2,6 +2,7 @@ import { Card, Descriptions, Empty, List, Space, Tag, Typography } from 'antd';
 import { useMe } from '../auth/AuthProvider';
 import { useI18n } from '../i18n/I18nProvider';
 import { enumLabel } from '../i18n/enums';
+import { StartCallButton, canStartCall } from '../rtc/StartCall';
 
 export function HomePage() {
   const me = useMe();
@@ -21,6 +22,11 @@ export function HomePage() {
             </Tag>
           ))}
         </Space>
+        {canStartCall(me.roles) ? (
+          <div style={{ marginTop: 12 }}>
+            <StartCallButton />
+          </div>
+        ) : null}
       </Card>
       <Card title={t('home.institution')} data-testid="home-institution">
         {inst ? (

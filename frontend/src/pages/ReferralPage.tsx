@@ -181,6 +181,19 @@ export function ReferralPage() {
       </Card>
 
       {r.note ? <Alert type="info" showIcon data-testid="referral-note" title={t('referral.note')} description={<Text value={r.note} />} /> : null}
+      {r.consultId ? (
+        <Alert
+          type="info"
+          showIcon
+          data-testid="referral-from-consult"
+          title={t('referral.fromConsult')}
+          action={
+            <Link to={`/consults/${r.consultId}`} data-testid="referral-consult-link">
+              {t('referral.openConsult')}
+            </Link>
+          }
+        />
+      ) : null}
       {r.redirectedFromId ? (
         <Alert
           type="info"
