@@ -5,6 +5,7 @@
 //	lianxin migrate              apply pending database migrations
 //	lianxin seed --admin USER    create the first administrator
 //	lianxin audit verify         check the audit log's hash chain
+//	lianxin sfu                  run the video SFU on its own
 //	lianxin bench referrals      measure the referral closed loop against pgbench
 //	lianxin version              print the version
 package main
@@ -30,6 +31,7 @@ Usage:
   lianxin migrate [flags]        apply pending database migrations and exit
   lianxin seed --admin USER      create the first administrator (password from stdin, or generated)
   lianxin audit verify [flags]   verify the audit log's tamper-evident hash chain
+  lianxin sfu [flags]            run the video signaling server and SFU on its own
   lianxin bench referrals        measure the referral closed loop on PostgreSQL against pgbench
   lianxin version                print the version
 
@@ -64,6 +66,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runSeed(ctx, rest, stdin, stdout, stderr)
 	case "audit":
 		return runAudit(ctx, rest, stdout, stderr)
+	case "sfu":
+		return runSFU(ctx, rest, stderr)
 	case "bench":
 		return runBench(ctx, rest, stdout, stderr)
 	case "version", "--version", "-version":
