@@ -31,8 +31,11 @@ Usage:
   lianxin migrate [flags]        apply pending database migrations and exit
   lianxin seed --admin USER      create the first administrator (password from stdin, or generated)
   lianxin audit verify [flags]   verify the audit log's tamper-evident hash chain
+  lianxin seed --scale national  generate a national-scale data set on PostgreSQL (analytics benchmark)
+  lianxin analytics rebuild      recompute the analytics rollups from the raw tables
   lianxin sfu [flags]            run the video signaling server and SFU on its own
   lianxin bench referrals        measure the referral closed loop on PostgreSQL against pgbench
+  lianxin bench analytics        time the dashboard's queries against the same figures from raw tables
   lianxin version                print the version
 
 Run 'lianxin COMMAND --help' for a command's flags. Every flag can also be set
@@ -63,12 +66,20 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "migrate":
 		return runMigrate(ctx, rest, stdout, stderr)
 	case "seed":
+		if seedWantsScale(rest) {
+			return runSeedScale(ctx, rest, stdout, stderr)
+		}
 		return runSeed(ctx, rest, stdin, stdout, stderr)
+	case "analytics":
+		return runAnalytics(ctx, rest, stdout, stderr)
 	case "audit":
 		return runAudit(ctx, rest, stdout, stderr)
 	case "sfu":
 		return runSFU(ctx, rest, stderr)
 	case "bench":
+		if len(rest) > 0 && rest[0] == "analytics" {
+			return runBenchAnalytics(ctx, rest[1:], stdout, stderr)
+		}
 		return runBench(ctx, rest, stdout, stderr)
 	case "version", "--version", "-version":
 		if len(rest) > 0 {

@@ -24,6 +24,11 @@ import { RoundPage } from './pages/RoundPage';
 import { RoundOccurrencePage } from './pages/RoundOccurrencePage';
 import { LecturesPage } from './pages/LecturesPage';
 import { RoomPage } from './pages/RoomPage';
+import { lazy, Suspense } from 'react';
+import { Spin } from 'antd';
+
+// The dashboard carries ECharts: loaded on first visit, not with the app.
+const DashboardPage = lazy(() => import('./pages/DashboardPage').then((m) => ({ default: m.DashboardPage })));
 
 export function AppRoutes() {
   return (
@@ -52,6 +57,7 @@ export function AppRoutes() {
         <Route path="rounds/:id" element={<RequirePage page="rounds"><RoundPage /></RequirePage>} />
         <Route path="lectures" element={<RequirePage page="lectures"><LecturesPage /></RequirePage>} />
         <Route path="patients" element={<RequirePage page="patients"><PatientsPage /></RequirePage>} />
+        <Route path="dashboard" element={<RequirePage page="dashboard"><Suspense fallback={<Spin />}><DashboardPage /></Suspense></RequirePage>} />
         <Route path="institutions" element={<RequirePage page="institutions"><InstitutionsPage /></RequirePage>} />
         <Route path="members" element={<RequirePage page="members"><MembersPage /></RequirePage>} />
         <Route path="users" element={<RequirePage page="users"><UsersPage /></RequirePage>} />

@@ -77,6 +77,8 @@ const (
 	PermPatientsWrite  Permission = "patients.write"  // register patients, record consent
 	PermReferrals      Permission = "referrals"       // refer, triage and follow referrals of one's institution
 	PermSLAConfigure   Permission = "sla.configure"   // set an alliance's referral service levels
+	PermAnalytics      Permission = "analytics"       // alliance dashboards (aggregates only), annual goals and ratings
+	PermAnalyticsOwn   Permission = "analytics.own"   // one's own institution's figures and goals (conveners)
 )
 
 var clinical = []Permission{PermSelf, PermDirectoryRead, PermPatientsRead, PermPatientsWrite, PermReferrals}
@@ -86,9 +88,9 @@ var clinical = []Permission{PermSelf, PermDirectoryRead, PermPatientsRead, PermP
 var grants = map[Role][]Permission{
 	RoleDoctor:        clinical,
 	RoleSpecialist:    clinical,
-	RoleConvener:      clinical,
-	RoleAllianceAdmin: {PermSelf, PermDirectoryRead, PermDirectoryWrite, PermUsersManage, PermAuditRead, PermSLAConfigure},
-	RoleSysadmin:      {PermSelf, PermDirectoryRead, PermDirectoryWrite, PermUsersManage, PermAuditRead, PermSLAConfigure},
+	RoleConvener:      append(clinical[:len(clinical):len(clinical)], PermAnalyticsOwn),
+	RoleAllianceAdmin: {PermSelf, PermDirectoryRead, PermDirectoryWrite, PermUsersManage, PermAuditRead, PermSLAConfigure, PermAnalytics},
+	RoleSysadmin:      {PermSelf, PermDirectoryRead, PermDirectoryWrite, PermUsersManage, PermAuditRead, PermSLAConfigure, PermAnalytics},
 }
 
 // Actor is who a request acts as, with where it came from for the audit log.

@@ -3,6 +3,7 @@ import { Link, Outlet, useLocation } from 'react-router';
 import { Button, Layout, Menu, Space, Typography } from 'antd';
 import {
   AuditOutlined,
+  BarChartOutlined,
   BankOutlined,
   HomeOutlined,
   LogoutOutlined,
@@ -35,6 +36,7 @@ const icons: Record<PageKey, ReactNode> = {
   rounds: <MedicineBoxOutlined />,
   lectures: <ReadOutlined />,
   patients: <UserOutlined />,
+  dashboard: <BarChartOutlined />,
   institutions: <BankOutlined />,
   members: <ApartmentOutlined />,
   users: <TeamOutlined />,

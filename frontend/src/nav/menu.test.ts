@@ -12,13 +12,14 @@ describe('role → menu', () => {
 
   it('specialists and conveners see the clinical pages but no administration', () => {
     expect(keys(['specialist'])).toEqual(CLINICAL_PAGES);
-    expect(keys(['convener'])).toEqual(CLINICAL_PAGES);
-    expect(keys(['convener', 'specialist'])).toEqual(CLINICAL_PAGES);
+    const CONVENER = [...CLINICAL_PAGES.slice(0, -1), 'dashboard', 'profile'];
+    expect(keys(['convener'])).toEqual(CONVENER);
+    expect(keys(['convener', 'specialist'])).toEqual(CONVENER);
   });
 
-  it('an alliance administrator sees administration but not patients', () => {
-    expect(keys(['alliance_admin'])).toEqual(['home', 'institutions', 'members', 'users', 'audit', 'profile']);
-    expect(keys(['sysadmin'])).toEqual(['home', 'institutions', 'members', 'users', 'audit', 'profile']);
+  it('an alliance administrator sees analytics and administration but not patients', () => {
+    expect(keys(['alliance_admin'])).toEqual(['home', 'dashboard', 'institutions', 'members', 'users', 'audit', 'profile']);
+    expect(keys(['sysadmin'])).toEqual(['home', 'dashboard', 'institutions', 'members', 'users', 'audit', 'profile']);
   });
 
   it('roles add up', () => {
@@ -31,6 +32,7 @@ describe('role → menu', () => {
       'rounds',
       'lectures',
       'patients',
+      'dashboard',
       'institutions',
       'members',
       'users',
@@ -55,6 +57,9 @@ describe('role → menu', () => {
     expect(canOpen(['convener'], 'schedule')).toBe(true);
     expect(canOpen(['alliance_admin'], 'consults')).toBe(false);
     expect(canOpen(['alliance_admin'], 'rounds')).toBe(false);
+    expect(canOpen(['alliance_admin'], 'dashboard')).toBe(true);
+    expect(canOpen(['convener'], 'dashboard')).toBe(true);
+    expect(canOpen(['doctor'], 'dashboard')).toBe(false);
   });
 
   it('pageForPath highlights the right entry', () => {

@@ -11,6 +11,7 @@ export type PageKey =
   | 'rounds'
   | 'lectures'
   | 'patients'
+  | 'dashboard'
   | 'institutions'
   | 'members'
   | 'users'
@@ -26,6 +27,8 @@ export interface PageEntry {
 
 const CLINICAL: readonly Role[] = ['doctor', 'specialist', 'convener'];
 const ADMIN: readonly Role[] = ['alliance_admin', 'sysadmin'];
+/** The analytics dashboard: administrators see their alliance, a convener their own institution. */
+const ANALYTICS: readonly Role[] = ['convener', 'alliance_admin', 'sysadmin'];
 
 /** Side-menu order. */
 export const PAGES: readonly PageEntry[] = [
@@ -37,6 +40,7 @@ export const PAGES: readonly PageEntry[] = [
   { key: 'rounds', path: '/rounds', label: 'menu.rounds', roles: CLINICAL },
   { key: 'lectures', path: '/lectures', label: 'menu.lectures', roles: CLINICAL },
   { key: 'patients', path: '/patients', label: 'menu.patients', roles: CLINICAL },
+  { key: 'dashboard', path: '/dashboard', label: 'menu.dashboard', roles: ANALYTICS },
   { key: 'institutions', path: '/institutions', label: 'menu.institutions', roles: ADMIN },
   { key: 'members', path: '/members', label: 'menu.members', roles: ADMIN },
   { key: 'users', path: '/users', label: 'menu.users', roles: ADMIN },
