@@ -15,14 +15,14 @@ func TestSlotsFromTemplatesAndExceptions(t *testing.T) {
 		{Weekday: time.Thursday, Start: "14:00", End: "15:00", SlotMinutes: 60, ValidFrom: "2026-01-01", ValidUntil: "2026-01-10"},
 	}
 	xs := []Exception{
-		{Date: "2026-01-13", Start: "09:30", End: "10:00", Kind: Off},                   // a meeting on the second Tuesday
+		{Date: "2026-01-13", Start: "09:30", End: "10:00", Kind: Off},                    // a meeting on the second Tuesday
 		{Date: "2026-01-17", Start: "08:00", End: "09:00", Kind: Extra, SlotMinutes: 60}, // a Saturday session
 	}
 	taken := []Slot{{Start: cst(2026, 1, 6, 9, 0).UTC(), End: cst(2026, 1, 6, 9, 30).UTC()}}
 	got := Slots(ts, xs, taken, cst(2026, 1, 5, 0, 0).UTC(), cst(2026, 1, 19, 0, 0).UTC())
 	want := []time.Time{
 		cst(2026, 1, 6, 9, 30), cst(2026, 1, 6, 10, 0), // Tue 6th: 9:00 taken
-		cst(2026, 1, 8, 14, 0), // Thu 8th (the Thursday template ends on the 10th)
+		cst(2026, 1, 8, 14, 0),                          // Thu 8th (the Thursday template ends on the 10th)
 		cst(2026, 1, 13, 9, 0), cst(2026, 1, 13, 10, 0), // Tue 13th: 9:30 off
 		cst(2026, 1, 17, 8, 0), // Sat 17th: the extra session
 	}
