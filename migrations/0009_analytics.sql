@@ -130,14 +130,16 @@ CREATE TABLE analytics_settings (
 
 -- Consultation figures are read from the raw tables (they are an order of
 -- magnitude fewer than referrals, and their stores have no transition hook):
--- these indexes make each read a range scan by date, for all alliances, for
--- an alliance's members one by one, or for one member.
+-- these indexes make each read a range scan by date — for all alliances, for
+-- an alliance's members one by one, or for one member — that needs no table
+-- row (the columns a figure reads are in the index).
 CREATE INDEX analytics_consults_submitted ON consults (submitted_at);
-CREATE INDEX analytics_consults_answered ON consults (answered_at);
+CREATE INDEX analytics_consults_answered ON consults (answered_at, response_seconds, referral_id);
 CREATE INDEX analytics_consults_requester_submitted ON consults (requester_institution_id, submitted_at);
-CREATE INDEX analytics_consults_requester_answered ON consults (requester_institution_id, answered_at);
-CREATE INDEX analytics_consults_target_answered ON consults (target_institution_id, answered_at);
-CREATE INDEX analytics_video_consults_start ON video_consults (starts_at);
+CREATE INDEX analytics_consults_requester_answered ON consults (requester_institution_id, answered_at, response_seconds, referral_id);
+CREATE INDEX analytics_consults_target_answered ON consults (target_institution_id, answered_at, response_seconds, referral_id);
+CREATE INDEX analytics_video_consults_start ON video_consults (starts_at, status);
 CREATE INDEX analytics_round_occurrences_start ON round_occurrences (starts_at);
 CREATE INDEX analytics_lectures_start ON lectures (starts_at);
 CREATE INDEX analytics_room_attendance_joined ON room_attendance (joined_at);
+CREATE INDEX analytics_room_attendance_user ON room_attendance (user_id, joined_at, room_id);

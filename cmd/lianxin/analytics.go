@@ -344,11 +344,15 @@ type benchQuery struct {
 	fallback string
 }
 
-// adapt fits a filter to a view: the members table and the scoreboard need
-// an alliance.
+// adapt fits a filter to a view: the members table, the flows and the
+// scoreboard need an alliance; a member's figures are kept by month, so the weekly trend is
+// of the member's alliance.
 func (v benchView) adapt(q benchQuery) store.AnalyticsQuery {
-	if (v.name == "members table" || v.name == "goal scoreboard") && q.AllianceID == "" {
+	if (v.name == "members table" || v.name == "goal scoreboard" || v.name == "flows (Sankey)") && q.AllianceID == "" {
 		q.AllianceID = q.fallback
+	}
+	if v.name == "volume by week" {
+		q.InstitutionID, q.Side = "", analytics.Both
 	}
 	return q.AnalyticsQuery
 }

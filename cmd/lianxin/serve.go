@@ -17,6 +17,7 @@ import (
 
 	"github.com/lianxin-hub/lianxin/frontend"
 	"github.com/lianxin-hub/lianxin/internal/config"
+	"github.com/lianxin-hub/lianxin/internal/consult"
 	"github.com/lianxin-hub/lianxin/internal/demo"
 	"github.com/lianxin-hub/lianxin/internal/httpapi"
 	"github.com/lianxin-hub/lianxin/internal/secret"
@@ -133,7 +134,7 @@ func (m *Main) Run(ctx context.Context) error {
 	m.server = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	m.cancel = cancel
-	m.wg.Add(4)
+	m.wg.Add(5)
 	go func() {
 		defer m.wg.Done()
 		st.RunSealer(bg, m.Config.SealInterval)
@@ -150,6 +151,10 @@ func (m *Main) Run(ctx context.Context) error {
 	}()
 	go func() {
 		defer m.wg.Done()
+		m.remindVideoConsultations(bg)
+	}()
+	go func() {
+		defer m.wg.Done()
 		if err := m.server.Serve(m.listener); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			m.Logger.Error("http server", "err", err)
 		}
@@ -157,6 +162,30 @@ func (m *Main) Run(ctx context.Context) error {
 	m.Logger.Info("lianxin serving", "url", m.URL(), "database", st.Dialect(), "presence", presenceKind(m.Config.RedisURL),
 		"demo", m.Config.Demo, "version", version)
 	return nil
+}
+
+// reminderLead is how long before a video consultation its participants
+// are reminded.
+const reminderLead = 30 * time.Minute
+
+// remindVideoConsultations reminds participants of the video consultations
+// about to start, once a minute, until ctx ends: an in-app notification
+// (open event streams pick it up at their next inbox check) plus the extra channel (logging only until an SMS or e-mail
+// gateway is configured).
+func (m *Main) remindVideoConsultations(ctx context.Context) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	r := consult.LogReminder{Log: m.Logger}
+	for {
+		if _, err := m.Store.SendVideoReminders(ctx, reminderLead, r); err != nil && ctx.Err() == nil {
+			m.Logger.Error("video reminders", "err", err.Error())
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // recordAttendance keeps, from what the SFU saw, who was in which room and

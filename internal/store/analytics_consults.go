@@ -154,8 +154,8 @@ func (s *Store) consultTotals(ctx context.Context, f *analytics.Filter) (analyti
 		return t, err
 	}
 	us := instScope(f, "u.institution_id")
-	if err := s.scalars(ctx, "SELECT COUNT(DISTINCT ra.user_id) FROM room_attendance ra JOIN rooms rm ON rm.id = ra.room_id "+
-		"JOIN users u ON u.id = ra.user_id WHERE rm.kind IN ('ward_round', 'lecture') AND "+in("ra.joined_at")+" AND "+us.sql,
+	if err := s.scalars(ctx, "SELECT COUNT(DISTINCT ra.user_id) FROM users u JOIN room_attendance ra ON ra.user_id = u.id "+
+		"WHERE "+in("ra.joined_at")+" AND "+us.sql+" AND ra.room_id IN (SELECT id FROM rooms WHERE kind IN ('ward_round', 'lecture'))",
 		append([]any{start, end}, us.args...), &t.StaffTrained); err != nil {
 		return t, err
 	}

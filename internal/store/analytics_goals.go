@@ -391,9 +391,9 @@ func (s *Store) memberActivity(ctx context.Context, f *analytics.Filter) (activi
 		{analytics.MLecturesHeld, "SELECT presenter_institution_id, COUNT(*) FROM lectures WHERE starts_at >= ? AND starts_at < ? " +
 			"AND ends_at <= ? AND alliance_id = ? AND presenter_institution_id IN (" + membersOf + ") GROUP BY presenter_institution_id",
 			[]any{start, end, s.now(), f.AllianceID, f.AllianceID}},
-		{analytics.MStaffTrained, "SELECT u.institution_id, COUNT(DISTINCT ra.user_id) FROM room_attendance ra JOIN rooms rm ON rm.id = ra.room_id " +
-			"JOIN users u ON u.id = ra.user_id WHERE rm.kind IN ('ward_round', 'lecture') AND ra.joined_at >= ? AND ra.joined_at < ? " +
-			"AND u.institution_id IN (" + membersOf + ") GROUP BY u.institution_id", args},
+		{analytics.MStaffTrained, "SELECT u.institution_id, COUNT(DISTINCT ra.user_id) FROM users u JOIN room_attendance ra ON ra.user_id = u.id " +
+			"WHERE ra.joined_at >= ? AND ra.joined_at < ? AND u.institution_id IN (" + membersOf + ") " +
+			"AND ra.room_id IN (SELECT id FROM rooms WHERE kind IN ('ward_round', 'lecture')) GROUP BY u.institution_id", args},
 	}
 	for _, x := range queries {
 		m, err := s.groupByInstitution(ctx, x.q, x.a)

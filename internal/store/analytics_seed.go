@@ -126,7 +126,13 @@ func (s *Store) SeedAnalytics(ctx context.Context, o SeedOptions) (SeedReport, e
 	if err = errors.Join(err, ierr); err != nil {
 		return rep, err
 	}
-	if err := stage("analyze", func() error { return s.db.WithContext(ctx).Exec("ANALYZE").Error }); err != nil {
+	// The consultation tables are read by index-only scans, which need their
+	// visibility maps: a fresh load has none until vacuumed.
+	if err := stage("analyze", func() error {
+		return errors.Join(s.db.WithContext(ctx).Exec("ANALYZE").Error, s.db.WithContext(ctx).Exec(
+			"VACUUM consults, video_consults, room_attendance, rooms, round_occurrences, round_series, round_wards, "+
+				"round_cases, lectures, memberships, users").Error)
+	}); err != nil {
 		return rep, err
 	}
 	if err := stage("rollups", func() (err error) { rep.RollupRows, err = s.RebuildRollups(ctx); return err }); err != nil {

@@ -270,7 +270,11 @@ func TestAnalyticsRollupEqualsRebuildEqualsRaw(t *testing.T) {
 			agree(t, name+" times", t1, t2, err1, err2)
 			f1, err1 := w.s.AnalyticsFlows(sys, q)
 			f2, err2 := w.s.AnalyticsFlows(sys, raw)
-			agree(t, name+" flows", f1, f2, err1, err2)
+			if f.AllianceID == "" && f.InstitutionID == "" {
+				wantCode(t, err1, "invalid", "alliance") // thousands of nodes
+			} else {
+				agree(t, name+" flows", f1, f2, err1, err2)
+			}
 			if f.AllianceID != "" && f.InstitutionID == "" {
 				m1, err1 := w.s.AnalyticsMembers(sys, q)
 				m2, err2 := w.s.AnalyticsMembers(sys, raw)

@@ -102,7 +102,9 @@ func (s *Store) AnalyticsTimes(ctx context.Context, q AnalyticsQuery) (analytics
 }
 
 // AnalyticsFlows is the sender → receiver flow of first submissions, for a
-// Sankey diagram: the q.Limit largest links (default 100) and their nodes.
+// Sankey diagram: the q.Limit largest links (default 100) and their nodes,
+// within one alliance or around one member (all alliances together would
+// be thousands of nodes).
 func (s *Store) AnalyticsFlows(ctx context.Context, q AnalyticsQuery) (analytics.Flows, error) {
 	var out analytics.Flows
 	if q.Limit == 0 {
@@ -112,6 +114,9 @@ func (s *Store) AnalyticsFlows(ctx context.Context, q AnalyticsQuery) (analytics
 		return out, apperr.InvalidField("limit", "limit must be between 1 and 500")
 	}
 	err := s.analyticsRead(ctx, "flows", &q, wholeMonths, func(ctx context.Context, sup analytics.Suppressor) error {
+		if q.AllianceID == "" && q.InstitutionID == "" {
+			return apperr.InvalidField("alliance", "a flow diagram is of one alliance or one member: choose it")
+		}
 		src := s.flowSource(&q.Filter, q.Raw)
 		w := whereDirUrg(&q.Filter)
 		rows, err := s.conn(ctx).Raw("SELECT sender, receiver, direction, SUM(n) FROM ("+src.sql+") x"+w.sql+

@@ -67,6 +67,7 @@ type notificationRow struct {
 	ReferralID string
 	Status     string
 	Action     string
+	Link       string
 	CreatedAt  time.Time
 	ReadAt     *time.Time
 }
@@ -82,13 +83,14 @@ type Notification struct {
 	ReferralID string     `json:"referralId"`
 	Status     string     `json:"status"`
 	Action     string     `json:"action"`
+	Link       string     `json:"link"` // where a notification not about a referral leads, else ""
 	CreatedAt  time.Time  `json:"createdAt"`
 	ReadAt     *time.Time `json:"readAt"`
 }
 
 func (r *notificationRow) domain() Notification {
 	return Notification{ID: r.ID, UserID: r.UserID, Kind: r.Kind, ReferralID: r.ReferralID, Status: r.Status,
-		Action: r.Action, CreatedAt: r.CreatedAt.UTC(), ReadAt: utcPtr(r.ReadAt)}
+		Action: r.Action, Link: r.Link, CreatedAt: r.CreatedAt.UTC(), ReadAt: utcPtr(r.ReadAt)}
 }
 
 // publishLockKey serialises publishers on PostgreSQL across processes; like

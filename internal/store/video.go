@@ -7,6 +7,8 @@ import (
 	"slices"
 	"time"
 
+	"gorm.io/gorm/clause"
+
 	"github.com/lianxin-hub/lianxin/internal/apperr"
 	"github.com/lianxin-hub/lianxin/internal/audit"
 	"github.com/lianxin-hub/lianxin/internal/auth"
@@ -37,6 +39,7 @@ type videoRow struct {
 	ConsultID              string
 	Opinion                string
 	Note                   string
+	RemindedAt             *time.Time
 	CreatedAt              time.Time
 	UpdatedAt              time.Time
 }
@@ -317,6 +320,15 @@ func (s *Store) ActOnVideo(ctx context.Context, id string, action consult.VideoA
 			}
 		}
 		row := newVideoRow(&v)
+		if action == consult.Move {
+			row.RemindedAt = nil // remind again before the new slot
+		} else {
+			var cur videoRow
+			if err := s.conn(ctx).Select("reminded_at").Where("id = ?", id).Take(&cur).Error; err != nil {
+				return err
+			}
+			row.RemindedAt = cur.RemindedAt
+		}
 		res := s.conn(ctx).Model(&videoRow{}).Where("id = ? AND version = ?", id, prev).Select("*").
 			Omit("id", "created_at").Updates(&row)
 		if res.Error != nil {
@@ -333,4 +345,56 @@ func (s *Store) ActOnVideo(ctx context.Context, id string, action consult.VideoA
 			TargetType: "video_consult", TargetID: id, Detail: fmt.Sprintf("%s v%d", v.Status, v.Version)})
 	})
 	return out, err
+}
+
+// SendVideoReminders reminds everyone taking part in a booked video
+// consultation that starts within lead: an in-app notification each (kind
+// video.reminder) and the extra channel r, once per booking (a move clears
+// the mark, so a moved booking is reminded again). It returns how many
+// bookings it reminded. A failure of r is logged, not retried: the in-app
+// notification stands.
+func (s *Store) SendVideoReminders(ctx context.Context, lead time.Duration, r consult.Reminder) (int, error) {
+	now := s.now()
+	var rows []videoRow
+	if err := s.conn(ctx).Where("status = ? AND reminded_at IS NULL AND starts_at > ? AND starts_at <= ?",
+		string(consult.Booked), now, now.Add(lead)).Order("starts_at").Limit(500).Find(&rows).Error; err != nil {
+		return 0, err
+	}
+	sent := 0
+	for i := range rows {
+		v, err := rows[i].domain()
+		if err != nil {
+			return sent, err
+		}
+		var fresh []Notification
+		err = s.WithTx(ctx, func(ctx context.Context) error {
+			res := s.conn(ctx).Model(&videoRow{}).Where("id = ? AND reminded_at IS NULL AND version = ?", v.ID, v.Version).
+				Update("reminded_at", now)
+			if res.Error != nil || res.RowsAffected == 0 {
+				return res.Error
+			}
+			for _, u := range v.Recipients() {
+				n := notificationRow{ID: newID(), UserID: u, OutboxID: "video-reminder:" + v.ID + ":" + v.Start.Format(time.RFC3339),
+					Kind: "video.reminder", Status: string(v.Status), Action: "reminder", Link: "/video-consults/" + v.ID, CreatedAt: now}
+				if err := s.conn(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&n).Error; err != nil {
+					return err
+				}
+				fresh = append(fresh, n.domain())
+			}
+			return nil
+		})
+		if err != nil {
+			return sent, err
+		}
+		if len(fresh) == 0 {
+			continue
+		}
+		sent++
+		for _, n := range fresh {
+			if err := r.Remind(ctx, n.UserID, v.ID, v.Start); err != nil {
+				s.log.Warn("reminder not sent", "video", v.ID, "user", n.UserID, "err", err.Error())
+			}
+		}
+	}
+	return sent, nil
 }

@@ -269,3 +269,58 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// reminderLog records the reminders sent through the extra channel.
+type reminderLog struct {
+	mu    sync.Mutex
+	users []string
+}
+
+func (r *reminderLog) Remind(_ context.Context, userID, _ string, _ time.Time) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.users = append(r.users, userID)
+	return nil
+}
+
+// TestVideoReminders: half an hour before a booked consultation its
+// participants are reminded once, in the app and through the extra
+// channel; a move to a later slot reminds them again.
+func TestVideoReminders(t *testing.T) {
+	eachVideo(t, func(t *testing.T, f *videoFixture) {
+		s := f.s
+		v, err := s.BookVideo(f.as("chc-doctor"), f.booking(f.monday))
+		must(t, err)
+		log := &reminderLog{}
+		if n, err := s.SendVideoReminders(t.Context(), 30*time.Minute, log); err != nil || n != 0 {
+			t.Fatalf("two days early: %d reminded, %v", n, err)
+		}
+		f.clk.Advance(f.monday.Sub(f.clk.Now()) - 20*time.Minute)
+		if n, err := s.SendVideoReminders(t.Context(), 30*time.Minute, log); err != nil || n != 1 {
+			t.Fatalf("20 minutes before: %d reminded, %v", n, err)
+		}
+		if n, _ := s.SendVideoReminders(t.Context(), 30*time.Minute, log); n != 0 {
+			t.Fatalf("reminded twice: %d", n)
+		}
+		if len(log.users) != 2 {
+			t.Fatalf("extra channel reached %v, want the specialist and the doctor", log.users)
+		}
+		for _, who := range []string{"specialist", "chc-doctor"} {
+			ns, _, err := s.ListNotifications(f.as(who), true, "", 10)
+			if err != nil || len(ns) != 1 || ns[0].Kind != "video.reminder" || ns[0].Link != "/video-consults/"+v.ID {
+				t.Fatalf("%s inbox = %+v, %v", who, ns, err)
+			}
+		}
+		if n := count(t, s, "notifications", "kind = 'video.reminder' AND user_id = ?", f.user("county-doctor").ID); n != 0 {
+			t.Fatalf("an unrelated doctor was reminded")
+		}
+		later := f.monday.Add(30 * time.Minute)
+		end := later.Add(30 * time.Minute)
+		_, err = s.ActOnVideo(f.as("chc-doctor"), v.ID, consult.Move, consult.VideoInput{Version: 1, Start: &later, End: &end})
+		must(t, err)
+		f.clk.Advance(25 * time.Minute)
+		if n, err := s.SendVideoReminders(t.Context(), 30*time.Minute, log); err != nil || n != 1 {
+			t.Fatalf("after the move: %d reminded, %v", n, err)
+		}
+	})
+}

@@ -462,6 +462,8 @@ export interface AppNotification {
   id: string;
   kind: NotificationKind | string;
   referralId: string;
+  /** Where the notification leads when it is not about a referral (a video reminder), else "". */
+  link?: string;
   status: ReferralStatus | string;
   action: ReferralEventAction | string;
   createdAt: string;

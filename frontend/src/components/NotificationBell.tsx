@@ -9,6 +9,9 @@ import { enumLabel } from '../i18n/enums';
 import { useNotifications } from '../notifications/NotificationsProvider';
 import { STATUS_COLORS } from '../referrals/logic';
 
+/** Where a notification leads: its link when it has one (a video reminder), else its referral. */
+const notificationLink = (item: AppNotification) => item.link || `/referrals/${item.referralId}`;
+
 /** The header bell: unread count (live), and the latest notifications linking to their referrals. */
 export function NotificationBell() {
   const { t } = useI18n();
@@ -21,7 +24,7 @@ export function NotificationBell() {
   const go = (item: AppNotification) => {
     setOpen(false);
     if (!item.readAt) void n.markRead([item.id]);
-    navigate(`/referrals/${item.referralId}`);
+    navigate(notificationLink(item));
   };
 
   const content = (
@@ -43,7 +46,7 @@ export function NotificationBell() {
           {n.items.map((item) => (
             <a
               key={item.id}
-              href={`/referrals/${item.referralId}`}
+              href={notificationLink(item)}
               onClick={(e) => {
                 e.preventDefault();
                 go(item);
@@ -62,9 +65,11 @@ export function NotificationBell() {
               <Space size={4} wrap>
                 {!item.readAt ? <Badge status="processing" /> : null}
                 <span>{enumLabel(t, 'event', item.action)}</span>
-                <Tag color={STATUS_COLORS[item.status as keyof typeof STATUS_COLORS] ?? 'default'}>
-                  {enumLabel(t, 'rstatus', item.status)}
-                </Tag>
+                {item.link ? null : (
+                  <Tag color={STATUS_COLORS[item.status as keyof typeof STATUS_COLORS] ?? 'default'}>
+                    {enumLabel(t, 'rstatus', item.status)}
+                  </Tag>
+                )}
               </Space>
               <div>
                 <Typography.Text type="secondary" style={{ fontSize: 12 }}>

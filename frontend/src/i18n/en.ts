@@ -362,6 +362,7 @@ const en: Dict = {
   'event.fail': 'Did not arrive',
   'event.sla_breach_accept': 'Not accepted in time',
   'event.sla_breach_admit': 'Not admitted in time',
+  'event.reminder': 'Video consultation starting soon',
   'rstatus.draft': 'Draft',
   'rstatus.requested': 'Requested',
   'rstatus.accepted': 'Accepted',

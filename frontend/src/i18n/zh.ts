@@ -363,6 +363,7 @@ const zh = {
   'event.fail': '未到诊',
   'event.sla_breach_accept': '接收超时',
   'event.sla_breach_admit': '收治超时',
+  'event.reminder': '视频会诊即将开始',
   'rstatus.draft': '草稿',
   'rstatus.requested': '待接收',
   'rstatus.accepted': '已接收',
