@@ -51,6 +51,9 @@ func (s *Store) ListGoals(ctx context.Context, allianceID string, year int) ([]a
 		if err := s.authorizeAnalytics(ctx, a, &f); err != nil {
 			return err
 		}
+		if f.AllianceID == "" {
+			return apperr.InvalidField("alliance", "choose the alliance")
+		}
 		db := s.conn(ctx).Where("alliance_id = ?", f.AllianceID)
 		if year != 0 {
 			db = db.Where("year = ?", year)
@@ -208,6 +211,9 @@ func (s *Store) Scoreboard(ctx context.Context, allianceID string, year int) (an
 	q := AnalyticsQuery{Filter: analytics.Filter{AllianceID: allianceID, From: strconv.Itoa(year) + "-01-01",
 		To: strconv.Itoa(year) + "-12-31"}}
 	err := s.analyticsRead(ctx, "scoreboard", &q, monthsForMembers, func(ctx context.Context, sup analytics.Suppressor) error {
+		if q.AllianceID == "" {
+			return apperr.InvalidField("alliance", "choose the alliance")
+		}
 		out.AllianceID, out.MinCellSize = q.AllianceID, sup.MinCell
 		var rows []goalRow
 		if err := s.conn(ctx).Where("alliance_id = ? AND year = ?", q.AllianceID, year).

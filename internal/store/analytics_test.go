@@ -309,6 +309,13 @@ func TestAnalyticsRollupEqualsRebuildEqualsRaw(t *testing.T) {
 				t.Errorf("completed on %s = %d, want %d", day, got, completed)
 			}
 		}
+		// All alliances together have no member table, goals or scoreboard.
+		_, err = w.s.AnalyticsMembers(sys, store.AnalyticsQuery{Filter: filters[1]})
+		wantCode(t, err, "invalid", "alliance")
+		_, err = w.s.Scoreboard(sys, "", 2026)
+		wantCode(t, err, "invalid", "alliance")
+		_, err = w.s.ListGoals(sys, "", 0)
+		wantCode(t, err, "invalid", "alliance")
 		c, err := w.s.AnalyticsConsults(sys, store.AnalyticsQuery{Filter: filters[0]})
 		must(t, err)
 		if c.EConsults.Asked.N != 1 || c.EConsults.Answered.N != 1 || c.EConsults.ResolvedNoReferral.N != 1 ||
