@@ -88,6 +88,7 @@ type client struct {
 	closed    chan websocket.StatusCode // the socket's close status, once
 	readDone  chan struct{}
 	closing   atomic.Bool // set by close and by sending leave: PC errors are expected now
+	pcConfig  webrtc.Configuration
 	backlog   []serverMsg // seen by waitFor but not yet matched
 
 	mu   sync.Mutex
@@ -100,6 +101,7 @@ type client struct {
 type clientConfig struct {
 	interceptors    []interceptor.Factory // run before Pion's defaults
 	noReplayProtect bool
+	pc              webrtc.Configuration // both PCs: ICE servers, transport policy
 }
 
 func dial(t *testing.T, url, name string, cfg clientConfig) *client {
@@ -140,6 +142,7 @@ func dial(t *testing.T, url, name string, cfg clientConfig) *client {
 		subOffers: make(chan Offer, 64),
 		closed:    make(chan websocket.StatusCode, 1),
 		readDone:  make(chan struct{}),
+		pcConfig:  cfg.pc,
 	}
 	go c.readLoop()
 	t.Cleanup(c.close)
@@ -227,7 +230,7 @@ func (c *client) onOffer(o Offer) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.sub == nil {
-		pc, err := c.api.NewPeerConnection(webrtc.Configuration{})
+		pc, err := c.api.NewPeerConnection(c.pcConfig)
 		if err != nil {
 			c.errorf("%v", err)
 			return
@@ -372,7 +375,7 @@ type pubTrack struct {
 // order given.
 func (c *client) publish(items ...pubTrack) []*webrtc.RTPSender {
 	c.t.Helper()
-	pc, err := c.api.NewPeerConnection(webrtc.Configuration{})
+	pc, err := c.api.NewPeerConnection(c.pcConfig)
 	if err != nil {
 		c.t.Fatal(err)
 	}
