@@ -27,6 +27,15 @@ type Config struct {
 	NodeID         string        // LIANXIN_NODE_ID
 	PresenceTTL    time.Duration // LIANXIN_PRESENCE_TTL
 	ShutdownPeriod time.Duration // LIANXIN_SHUTDOWN_TIMEOUT
+
+	// TURN relay: read them through TURN(), which checks them.
+	TURNMode       string        // LIANXIN_TURN: auto, on or off
+	TURNAddr       string        // LIANXIN_TURN_ADDR
+	TURNPublicIP   string        // LIANXIN_TURN_PUBLIC_IP; "" = detected
+	TURNRelayPorts string        // LIANXIN_TURN_RELAY_PORTS, "min-max"; "" = any free port
+	TURNURLs       string        // LIANXIN_TURN_URLS, comma-separated
+	TURNSecret     string        // LIANXIN_TURN_SECRET; "" = derived from the master key
+	TURNTTL        time.Duration // LIANXIN_TURN_TTL
 }
 
 // Register defines the flags on fs, with defaults from the environment.
@@ -43,6 +52,7 @@ func (c *Config) Register(fs *flag.FlagSet) {
 	fs.StringVar(&c.NodeID, "node-id", env("LIANXIN_NODE_ID", host), "this node's name in presence (LIANXIN_NODE_ID)")
 	fs.DurationVar(&c.PresenceTTL, "presence-ttl", envDuration("LIANXIN_PRESENCE_TTL", 45*time.Second), "how long a heartbeat keeps a user online (LIANXIN_PRESENCE_TTL)")
 	fs.DurationVar(&c.SLAInterval, "sla-check-interval", envDuration("LIANXIN_SLA_CHECK_INTERVAL", time.Minute), "how often referral SLA clocks are checked for breaches (LIANXIN_SLA_CHECK_INTERVAL)")
+	c.registerTURN(fs)
 	fs.DurationVar(&c.ShutdownPeriod, "shutdown-timeout", envDuration("LIANXIN_SHUTDOWN_TIMEOUT", 10*time.Second), "grace period for open requests at shutdown (LIANXIN_SHUTDOWN_TIMEOUT)")
 }
 

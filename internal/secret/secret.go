@@ -28,6 +28,7 @@ type Keys struct {
 	fieldHash []byte
 	audit     []byte
 	rooms     []byte
+	turn      []byte
 }
 
 // MinMasterLen is the least master key material accepted, in bytes.
@@ -54,13 +55,18 @@ func Derive(master []byte) (*Keys, error) {
 		return nil, err
 	}
 	return &Keys{fieldEnc: aead, fieldHash: sub("field-hash/v1"), audit: sub("audit-chain/v1"),
-		rooms: sub("room-tokens/v1")}, nil
+		rooms: sub("room-tokens/v1"), turn: sub("turn-rest/v1")}, nil
 }
 
 // RoomTokenKey is the key that signs video room tokens. The hub signs with
 // it and the signaling server verifies with it, so a standalone SFU needs the
 // same master key and nothing else.
 func (k *Keys) RoomTokenKey() []byte { return append([]byte(nil), k.rooms...) }
+
+// TURNSecret is the TURN REST API secret (hex) of the embedded TURN server,
+// used when LIANXIN_TURN_SECRET is not set: a hub and a standalone SFU with
+// the same master key derive the same one.
+func (k *Keys) TURNSecret() string { return hex.EncodeToString(k.turn) }
 
 // Seal encrypts a field value; the result is base64 text with the nonce in front.
 func (k *Keys) Seal(plain string) string {

@@ -177,3 +177,18 @@ func TestLoadOrCreateKeyFileReadsAnOperatorsKey(t *testing.T) {
 		}
 	}
 }
+
+// The TURN secret is bound to its purpose and to the master key: the same
+// master gives the same secret (hub and standalone SFU agree), another
+// gives another, and it is not the room-token key.
+func TestTURNSecret(t *testing.T) {
+	a, b, other := testKeys(t, masterA), testKeys(t, masterA), testKeys(t, masterB)
+	s := a.TURNSecret()
+	if len(s) != 64 || s != b.TURNSecret() || s == other.TURNSecret() {
+		t.Fatalf("TURN secrets %q, %q, %q: want 64 hex digits, equal for one master, different for another",
+			s, b.TURNSecret(), other.TURNSecret())
+	}
+	if s == hex.EncodeToString(a.RoomTokenKey()) {
+		t.Fatal("the TURN secret is the room-token key")
+	}
+}
