@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -49,10 +50,7 @@ func (s *Server) joinRoom(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ice := s.iceServers
-	if ice == nil {
-		ice = []signaling.ICEServer{}
-	}
+	ice := append(append([]signaling.ICEServer{}, s.iceServers...), s.turnServers(a.UserID)...)
 	return c.JSON(http.StatusOK, joinView{RoomID: g.RoomID, Role: g.Role, Title: g.Title, Token: tok, ExpiresAt: exp,
 		SignalingURL: s.signalingURL, ICEServers: ice})
 }
@@ -74,4 +72,27 @@ func (s *Server) openRoom(c echo.Context) error {
 		r.Invitees = []string{}
 	}
 	return c.JSON(http.StatusCreated, r)
+}
+
+// turnServers returns the configured TURN URLs for one user: STUN URLs as
+// they are, TURN URLs with credentials of the TURN REST API scheme that the
+// embedded server and coturn check, valid for the credentials' TTL.
+func (s *Server) turnServers(userID string) []signaling.ICEServer {
+	var stun, relay []string
+	for _, u := range s.turnURLs {
+		if strings.HasPrefix(u, "turn:") || strings.HasPrefix(u, "turns:") {
+			relay = append(relay, u)
+		} else {
+			stun = append(stun, u)
+		}
+	}
+	var out []signaling.ICEServer
+	if len(stun) > 0 {
+		out = append(out, signaling.ICEServer{URLs: stun})
+	}
+	if len(relay) > 0 {
+		user, cred := s.turn.Issue(userID, s.store.Now())
+		out = append(out, signaling.ICEServer{URLs: relay, Username: user, Credential: cred})
+	}
+	return out
 }

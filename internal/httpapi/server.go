@@ -22,6 +22,7 @@ import (
 	"github.com/lianxin-hub/lianxin/internal/store"
 	"github.com/lianxin-hub/lianxin/signaling"
 	"github.com/lianxin-hub/lianxin/signaling/presence"
+	"github.com/lianxin-hub/lianxin/signaling/turn"
 )
 
 // Options configure a Server.
@@ -44,6 +45,10 @@ type Options struct {
 	SignalingURL string
 	// ICEServers are the STUN/TURN servers handed to clients that join.
 	ICEServers []signaling.ICEServer
+	// TURNURLs are handed to clients that join after ICEServers, the turn:
+	// and turns: ones with fresh credentials from TURN for the joining user.
+	TURNURLs []string
+	TURN     turn.Credentials
 }
 
 // Server is the hub's HTTP front.
@@ -60,6 +65,8 @@ type Server struct {
 	rooms        *signaling.Signer
 	signalingURL string
 	iceServers   []signaling.ICEServer
+	turnURLs     []string
+	turn         turn.Credentials
 }
 
 // Limits on request bodies.
@@ -76,7 +83,8 @@ func New(o Options) *Server {
 	}
 	s := &Server{store: o.Store, presence: o.Presence, log: o.Logger, web: o.Web, version: o.Version,
 		metrics: newMetrics(prometheus.NewRegistry()), broker: newBroker(),
-		rooms: o.Rooms, signalingURL: o.SignalingURL, iceServers: o.ICEServers}
+		rooms: o.Rooms, signalingURL: o.SignalingURL, iceServers: o.ICEServers,
+		turnURLs: o.TURNURLs, turn: o.TURN}
 	if s.signalingURL == "" {
 		s.signalingURL = "/rtc/ws"
 	}
