@@ -67,7 +67,7 @@ func (s *Server) join(p *participant, reqID uint64, roomID string) error {
 	}
 	p.send(reqID, Joined{
 		SessionID: p.info.SessionID, RoomID: roomID, ProtocolVersion: ProtocolVersion,
-		Self: p.info, Participants: others, Tracks: infos, ICEServers: s.iceServers,
+		Self: p.info, Participants: others, Tracks: infos, ICEServers: s.iceServersFor(p.info.UserID),
 	})
 	r.broadcastLocked(ParticipantJoined{Participant: p.info}, nil)
 	r.members[p.info.SessionID] = p

@@ -39,6 +39,10 @@ type Options struct {
 	// ICEServers are handed to clients in joined (STUN/TURN for browsers).
 	// The SFU itself needs none: it must have a reachable address.
 	ICEServers []ICEServer
+	// ICEServersFor, when set, adds servers for the joining user to
+	// ICEServers in joined: TURN servers with fresh credentials (see
+	// signaling/turn). It must be quick and safe for concurrent use.
+	ICEServersFor func(userID string) []ICEServer
 	// Presence, when set, marks users busy while they are in a room (see
 	// busy.go). The caller owns it and closes it after Close.
 	Presence presence.Presence
@@ -78,6 +82,7 @@ type Server struct {
 	signer      *Signer
 	onPresence  func(RoomPresence)
 	iceServers  []ICEServer
+	iceFor      func(userID string) []ICEServer
 	log         *slog.Logger
 	api         *webrtc.API
 	now         func() time.Time
@@ -123,6 +128,7 @@ func New(opts Options) (*Server, error) {
 		signer:      opts.Signer,
 		onPresence:  opts.OnPresence,
 		iceServers:  slices.Clone(opts.ICEServers),
+		iceFor:      opts.ICEServersFor,
 		log:         log,
 		api:         api,
 		now:         now,
@@ -145,6 +151,14 @@ func New(opts Options) (*Server, error) {
 		s.busy.run(ctx)
 	}()
 	return s, nil
+}
+
+// iceServersFor returns the ICE servers handed to userID in joined.
+func (s *Server) iceServersFor(userID string) []ICEServer {
+	if s.iceFor == nil {
+		return s.iceServers
+	}
+	return append(slices.Clone(s.iceServers), s.iceFor(userID)...)
 }
 
 // presence reports an entry or exit to OnPresence, if set.

@@ -24,15 +24,23 @@ func startTURN(t *testing.T, creds turn.Credentials) *turn.Server {
 	return ts
 }
 
-// relayOnly is a PC configuration that may use nothing but the given TURN
-// URL, with fresh credentials for user: the only path to the SFU is through
-// the relay, over the URL's transport.
-func relayOnly(creds turn.Credentials, url, user string) clientConfig {
-	name, cred := creds.Issue(user, time.Now())
-	return clientConfig{pc: webrtc.Configuration{
-		ICEServers:         []webrtc.ICEServer{{URLs: []string{url}, Username: name, Credential: cred}},
-		ICETransportPolicy: webrtc.ICETransportPolicyRelay,
-	}}
+// relayOnly is a client that may use nothing but TURN relays; its ICE
+// servers are the ones joined hands it (withJoinedICE).
+var relayOnly = clientConfig{pc: webrtc.Configuration{ICETransportPolicy: webrtc.ICETransportPolicyRelay}}
+
+// withJoinedICE gives c's PeerConnections the ICE servers from joined, as
+// the browser client does.
+func withJoinedICE(t *testing.T, c *client, j Joined, user string) {
+	t.Helper()
+	if len(j.ICEServers) != 1 || !strings.HasSuffix(j.ICEServers[0].Username, ":"+user) {
+		t.Fatalf("%s: joined iceServers = %+v, want one TURN server with credentials for %s", c.name, j.ICEServers, user)
+	}
+	c.mu.Lock() // the read loop creates the subscriber PC under it
+	defer c.mu.Unlock()
+	for _, is := range j.ICEServers {
+		c.pcConfig.ICEServers = append(c.pcConfig.ICEServers,
+			webrtc.ICEServer{URLs: is.URLs, Username: is.Username, Credential: is.Credential})
+	}
 }
 
 // selectedPath describes the local side of the candidate pair ICE selected
@@ -53,7 +61,7 @@ func selectedPath(t *testing.T, pc *webrtc.PeerConnection, it *webrtc.ICETranspo
 
 // A hospital whose firewall lets only TCP out: the host and the participant
 // can use nothing but the embedded TURN server over TCP (relay-only policy,
-// one turn:…?transport=tcp URL). The host publishes VP8, the participant
+// one turn:…?transport=tcp URL, with the credentials joined hands them). The host publishes VP8, the participant
 // receives it frame for frame, and both selected candidate pairs are relays
 // reached over TCP.
 func TestTCPOnlyClientsConnectThroughEmbeddedTURN(t *testing.T) {
@@ -75,13 +83,19 @@ func testRelayedCall(t *testing.T, transport string) {
 			url = u
 		}
 	}
-	_, sfu := startServer(t)
+	// The SFU hands each joining user fresh credentials for that one URL.
+	_, sfu := startServer(t, func(o *Options) {
+		o.ICEServersFor = func(userID string) []ICEServer {
+			name, cred := creds.Issue(userID, time.Now())
+			return []ICEServer{{URLs: []string{url}, Username: name, Credential: cred}}
+		}
+	})
 	const roomID = "consult-county-hospital"
 
-	host := dial(t, sfu, "host", relayOnly(creds, url, "dr-wang"))
-	host.join(roomToken(t, roomID, "dr-wang", RoleHost))
-	sub := dial(t, sfu, "participant", relayOnly(creds, url, "dr-li"))
-	sub.join(roomToken(t, roomID, "dr-li", RoleParticipant))
+	host := dial(t, sfu, "host", relayOnly)
+	withJoinedICE(t, host, host.join(roomToken(t, roomID, "dr-wang", RoleHost)), "dr-wang")
+	sub := dial(t, sfu, "participant", relayOnly)
+	withJoinedICE(t, sub, sub.join(roomToken(t, roomID, "dr-li", RoleParticipant)), "dr-li")
 
 	video := sampleTrack(t, webrtc.MimeTypeVP8, "cam", "host")
 	senders := host.publish(pubTrack{Publish{TrackID: "cam", Kind: KindVideo, Source: SourceCamera}, video})

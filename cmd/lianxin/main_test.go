@@ -416,7 +416,8 @@ func startMain(t *testing.T, args ...string) *Main {
 	fs.SetOutput(io.Discard)
 	m.Config.Register(fs)
 	m.Config.RegisterDemo(fs)
-	if err := fs.Parse(append([]string{"--addr", "127.0.0.1:0", "--demo", "--log-level", "warn"}, args...)); err != nil {
+	if err := fs.Parse(append([]string{"--addr", "127.0.0.1:0", "--demo", "--log-level", "warn",
+		"--turn-addr", "127.0.0.1:0", "--turn-public-ip", "127.0.0.1"}, args...)); err != nil {
 		t.Fatal(err)
 	}
 	if err := m.Run(t.Context()); err != nil {

@@ -55,6 +55,7 @@ type Main struct {
 	// (end-to-end tests move it instead of waiting).
 	Clock func() time.Time
 
+	relay    *relay // the embedded TURN server and the TURN URLs handed out
 	logOut   io.Writer
 	listener net.Listener
 	server   *http.Server
@@ -117,13 +118,17 @@ func (m *Main) Run(ctx context.Context) error {
 	// The signaling server trusts only room tokens signed with a key derived
 	// from the master key; the hub signs them after checking the record.
 	signer := signaling.NewSigner(keys.RoomTokenKey())
+	if m.relay, err = startRelay(&m.Config, keys, m.Clock, m.Logger); err != nil {
+		return err
+	}
 	m.SFU, err = signaling.New(signaling.Options{Signer: signer, Presence: m.Presence, NodeID: m.Config.NodeID,
 		Logger: m.Logger, OnPresence: m.recordAttendance, Now: m.Clock})
 	if err != nil {
 		return err
 	}
 	api := httpapi.New(httpapi.Options{Store: st, Presence: m.Presence, Logger: m.Logger, Web: web,
-		TrustProxy: m.Config.TrustProxy, Version: version, Rooms: signer})
+		TrustProxy: m.Config.TrustProxy, Version: version, Rooms: signer,
+		TURNURLs: m.relay.urls, TURN: m.relay.creds})
 	m.listener, err = net.Listen("tcp", m.Config.Addr)
 	if err != nil {
 		return err
@@ -231,6 +236,7 @@ func (m *Main) Close() error {
 	if m.SFU != nil {
 		errs = append(errs, m.SFU.Close()) // its WebSockets are hijacked: Shutdown does not wait for them
 	}
+	errs = append(errs, m.relay.Close())
 	if m.server != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), m.Config.ShutdownPeriod)
 		errs = append(errs, m.server.Shutdown(ctx))

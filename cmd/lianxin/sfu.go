@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"strings"
+	"time"
 
 	"github.com/lianxin-hub/lianxin/internal/config"
 	"github.com/lianxin-hub/lianxin/signaling"
@@ -51,8 +52,16 @@ func runSFU(ctx context.Context, args []string, stderr io.Writer) error {
 		}
 	}
 	defer p.Close()
+	// Browsers get this node's TURN servers, with fresh credentials, in
+	// joined; the hub's join answer may also list them (LIANXIN_TURN_URLS).
+	r, err := startRelay(&c, keys, nil, log)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
 	srv, err := signaling.New(signaling.Options{Signer: signaling.NewSigner(keys.RoomTokenKey()), Presence: p,
-		NodeID: c.NodeID, Logger: log, AllowedOrigins: splitList(origins)})
+		NodeID: c.NodeID, Logger: log, AllowedOrigins: splitList(origins),
+		ICEServersFor: func(userID string) []signaling.ICEServer { return r.iceServers(userID, time.Now()) }})
 	if err != nil {
 		return err
 	}

@@ -29,7 +29,7 @@ func TestSFUCommand(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, []string{"sfu", "--addr", addr, "--data-dir", t.TempDir(),
-			"--secret-key", strings.Repeat("ab", 32)}, strings.NewReader(""), io.Discard, io.Discard)
+			"--secret-key", strings.Repeat("ab", 32), "--turn-addr", "127.0.0.1:0"}, strings.NewReader(""), io.Discard, io.Discard)
 	}()
 	deadline := time.Now().Add(10 * time.Second)
 	for {

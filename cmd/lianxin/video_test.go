@@ -169,7 +169,8 @@ func TestVideoConsultationEndToEnd(t *testing.T) {
 	fs.SetOutput(io.Discard)
 	m.Config.Register(fs)
 	m.Config.RegisterDemo(fs)
-	if err := fs.Parse([]string{"--addr", "127.0.0.1:0", "--demo", "--log-level", "warn", "--data-dir", t.TempDir()}); err != nil {
+	if err := fs.Parse([]string{"--addr", "127.0.0.1:0", "--demo", "--log-level", "warn", "--data-dir", t.TempDir(),
+		"--turn-addr", "127.0.0.1:0", "--turn-public-ip", "127.0.0.1"}); err != nil {
 		t.Fatal(err)
 	}
 	if err := m.Run(t.Context()); err != nil {
@@ -243,12 +244,14 @@ func TestVideoConsultationEndToEnd(t *testing.T) {
 	}
 	var hostJoin, partJoin struct {
 		Token, Role, SignalingURL string
+		ICEServers                []signaling.ICEServer
 	}
 	spec.call(http.MethodPost, "/rooms/"+v.RoomID+"/join", nil, &hostJoin)
 	chc.call(http.MethodPost, "/rooms/"+v.RoomID+"/join", nil, &partJoin)
 	if hostJoin.Role != "host" || partJoin.Role != "participant" || hostJoin.SignalingURL != signaling.PathWebSocket {
 		t.Fatalf("join grants: host %+v, participant %+v", hostJoin, partJoin)
 	}
+	checkTURN(t, m, hostJoin.ICEServers, me.ID) // the browser's way through a firewall
 	wsHost := joinSignaling(t, base, hostJoin.Token)
 	wsPart := joinSignaling(t, base, partJoin.Token)
 	eventually(t, "both arrivals recorded", func() bool {

@@ -80,11 +80,11 @@ func Listen(cfg Config) (*Server, error) {
 
 	var err error
 	if s.udp, err = net.ListenPacket("udp", cfg.Addr); err != nil {
-		return nil, fmt.Errorf("turn: listen udp %s: %w", cfg.Addr, err)
+		return nil, fmt.Errorf("turn: %w", err)
 	}
 	if s.tcp, err = net.Listen("tcp", cfg.Addr); err != nil {
 		_ = s.udp.Close()
-		return nil, fmt.Errorf("turn: listen tcp %s: %w", cfg.Addr, err)
+		return nil, fmt.Errorf("turn: %w", err)
 	}
 	gen := relayGenerator(cfg, s.udp.LocalAddr().(*net.UDPAddr).IP)
 	allow := peerFilter(cfg.PublicIP)
