@@ -52,6 +52,8 @@ type Server struct {
 	log  *slog.Logger
 	mu   sync.Mutex
 	used map[string]int // user id → live allocations
+
+	closeOnce sync.Once
 }
 
 // Listen starts a TURN server on cfg.Addr over UDP and TCP. Errors: a
@@ -206,9 +208,12 @@ func (s *Server) URLs(host string) []string {
 // Allocations returns the number of live relays.
 func (s *Server) Allocations() int { return s.srv.AllocationCount() }
 
-// Close stops listening and drops every relay. It is not safe to call
-// twice.
-func (s *Server) Close() error { return s.srv.Close() }
+// Close stops listening and drops every relay. Later calls do nothing.
+func (s *Server) Close() error {
+	var err error
+	s.closeOnce.Do(func() { err = s.srv.Close() })
+	return err
+}
 
 // DefaultPublicIP is the relay address used when none is configured: the
 // first IPv4 address of an interface that is up and not loopback, or

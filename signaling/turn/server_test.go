@@ -148,6 +148,12 @@ func TestRelayRefusesBadCredentials(t *testing.T) {
 	if n := s.Allocations(); n != 0 {
 		t.Fatalf("allocations = %d after refusals", n)
 	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil { // and again from Cleanup
+		t.Fatalf("second Close: %v", err)
+	}
 }
 
 func TestPeerFilter(t *testing.T) {
