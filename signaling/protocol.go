@@ -48,6 +48,9 @@ type TrackSource string
 // Quality is what a subscriber wants of one track.
 type Quality string
 
+// QualityReason says why a subscriber receives the quality it does.
+type QualityReason string
+
 // Target says which of a participant's two PeerConnections an ICE candidate
 // belongs to (see PROTOCOL.md: one PC publishes, the other subscribes).
 type Target string
@@ -68,6 +71,10 @@ const (
 	QualityMedium    Quality = "medium"
 	QualityLow       Quality = "low"
 	QualityAudioOnly Quality = "audio_only"
+
+	ReasonRequested QualityReason = "requested"
+	ReasonBandwidth QualityReason = "bandwidth"
+	ReasonPublisher QualityReason = "publisher"
 
 	TargetPublisher  Target = "publisher"
 	TargetSubscriber Target = "subscriber"
@@ -241,6 +248,17 @@ type (
 		Code    ErrorCode `json:"code"`
 		Message string    `json:"message"`
 	}
+	// QualityChange tells a subscriber which quality of a video track it now
+	// receives and why: the layer it asked for (requested), a lower one or
+	// none (audio_only) because its downlink cannot carry more (bandwidth),
+	// or a lower one because the publisher sends nothing better (publisher).
+	// Sent when this changes, and on the first choice unless it is what was
+	// requested.
+	QualityChange struct {
+		TrackID string        `json:"trackId"`
+		Quality Quality       `json:"quality"`
+		Reason  QualityReason `json:"reason"`
+	}
 )
 
 func (Join) MessageType() string              { return "join" }
@@ -263,12 +281,14 @@ func (TrackUnpublished) MessageType() string  { return "track_unpublished" }
 func (ActiveSpeaker) MessageType() string     { return "active_speaker" }
 func (Hand) MessageType() string              { return "hand" }
 func (Error) MessageType() string             { return "error" }
+func (QualityChange) MessageType() string     { return "quality" }
 
 var clientMessages = registry(Join{}, Offer{}, Answer{}, Candidate{}, Publish{}, Unpublish{},
 	Subscribe{}, Mute{}, RaiseHand{}, Chat{}, Leave{}, Reconnect{})
 
 var serverMessages = registry(Joined{}, ParticipantJoined{}, ParticipantLeft{}, TrackPublished{},
-	TrackUnpublished{}, Mute{}, ActiveSpeaker{}, Hand{}, Chat{}, Offer{}, Answer{}, Candidate{}, Error{})
+	TrackUnpublished{}, Mute{}, ActiveSpeaker{}, Hand{}, Chat{}, Offer{}, Answer{}, Candidate{}, Error{},
+	QualityChange{})
 
 // registry maps each message's type name to its Go type.
 func registry(msgs ...Message) map[string]reflect.Type {
