@@ -73,7 +73,12 @@ func newParticipant(api *webrtc.API, info ParticipantInfo, log *slog.Logger, sen
 	}
 	p.sub = sub
 	sub.OnICECandidate(func(c *webrtc.ICECandidate) { p.subICE.gathered(c, send) })
-	sub.OnConnectionStateChange(p.watch("subscriber"))
+	sub.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
+		if s == webrtc.PeerConnectionStateConnected {
+			p.requestKeyframes()
+		}
+		p.watch("subscriber")(s)
+	})
 	p.bw.init()
 	go p.runLayers()
 	return p, nil
@@ -107,6 +112,17 @@ func (p *participant) close() {
 	p.pubMu.Unlock()
 	if pub != nil {
 		_ = pub.Close()
+	}
+}
+
+// requestKeyframes asks for a keyframe of every video track the subscriber
+// receives: the one each Down started at was most likely written before the
+// subscriber's transport was up, and lost.
+func (p *participant) requestKeyframes() {
+	p.subMu.Lock()
+	defer p.subMu.Unlock()
+	for _, s := range p.downs {
+		s.down.RequestKeyframe()
 	}
 }
 
