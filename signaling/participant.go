@@ -35,7 +35,7 @@ const answerTimeout = 15 * time.Second
 type participant struct {
 	info ParticipantInfo // HandRaised is guarded by room.mu; the rest is immutable
 	room *room
-	api  *webrtc.API
+	api  apis
 	log  *slog.Logger
 	send func(id uint64, m Message)
 	fail func(reason string) // ends the session from any goroutine
@@ -58,7 +58,7 @@ type participant struct {
 	bw bandwidth // the subscriber's downlink estimate and layer choice loop
 }
 
-func newParticipant(api *webrtc.API, info ParticipantInfo, log *slog.Logger, send func(uint64, Message), fail func(string)) (*participant, error) {
+func newParticipant(api apis, info ParticipantInfo, log *slog.Logger, send func(uint64, Message), fail func(string)) (*participant, error) {
 	p := &participant{
 		info: info, api: api, log: log, send: send, fail: fail,
 		announced: map[string]Publish{},
@@ -67,7 +67,7 @@ func newParticipant(api *webrtc.API, info ParticipantInfo, log *slog.Logger, sen
 		pubICE:    iceQueue{target: TargetPublisher},
 		subICE:    iceQueue{target: TargetSubscriber},
 	}
-	sub, err := api.NewPeerConnection(webrtc.Configuration{})
+	sub, err := api.sub.NewPeerConnection(webrtc.Configuration{})
 	if err != nil {
 		return nil, err
 	}
@@ -164,7 +164,7 @@ func (p *participant) onOffer(id uint64, sdp string) error {
 	p.pubMu.Lock()
 	defer p.pubMu.Unlock()
 	if p.pub == nil {
-		pc, err := p.api.NewPeerConnection(webrtc.Configuration{})
+		pc, err := p.api.pub.NewPeerConnection(webrtc.Configuration{})
 		if err != nil {
 			return err
 		}

@@ -286,4 +286,3 @@ func (d *Down) Stats() Stats {
 		Switches:      d.switches.Load(),
 	}
 }
-
