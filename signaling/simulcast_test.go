@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pion/interceptor"
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
@@ -240,22 +241,6 @@ func untilLayer(t *testing.T, ch <-chan videoPacket, prev videoPacket, layer int
 	}
 }
 
-func participantOf(t *testing.T, srv *Server, roomID, userID string) *participant {
-	t.Helper()
-	srv.mu.Lock()
-	r := srv.rooms[roomID]
-	srv.mu.Unlock()
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for _, p := range r.members {
-		if p.info.UserID == userID {
-			return p
-		}
-	}
-	t.Fatalf("%s is not in room %s", userID, roomID)
-	return nil
-}
-
 func waitQuality(t *testing.T, c *client, q Quality, reason QualityReason) {
 	t.Helper()
 	c.waitFor("quality "+string(q)+"/"+string(reason), func(m serverMsg) bool {
@@ -337,8 +322,18 @@ func TestSFUSimulcast(t *testing.T) {
 	// Back to high, then the link collapses: low, then audio only.
 	sub.send(Subscribe{TrackID: "cam", Quality: QualityHigh})
 	_, v = untilLayer(t, video, v, 2)
-	p := participantOf(t, srv, roomID, "rural-gp")
-	p.bw.set(150_000) // leaves ~100 kbit/s for video: only the low layer fits
+	// The subscriber reports its downlink in REMB, as a browser does.
+	remb := func(bps float32) {
+		t.Helper()
+		sub.mu.Lock()
+		pc := sub.sub
+		sub.mu.Unlock()
+		err := pc.WriteRTCP([]rtcp.Packet{&rtcp.ReceiverEstimatedMaximumBitrate{Bitrate: bps, SSRCs: []uint32{uint32(trs["cam"].SSRC())}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	remb(150_000) // leaves ~100 kbit/s for video: only the low layer fits
 	waitQuality(t, sub, QualityLow, ReasonBandwidth)
 	before, first = untilLayer(t, video, v, 0)
 	if !first.key || first.seq != before.seq+1 {
@@ -346,7 +341,7 @@ func TestSFUSimulcast(t *testing.T) {
 	}
 	v = first
 
-	p.bw.set(60_000) // not even the low layer
+	remb(60_000) // not even the low layer
 	waitQuality(t, sub, QualityAudioOnly, ReasonBandwidth)
 	// Video stops while audio continues: after a few audio frames for
 	// whatever was in flight, a stretch of 25 audio frames brings no video.
@@ -370,11 +365,71 @@ func TestSFUSimulcast(t *testing.T) {
 
 	// The link recovers: after the hold, back to high, resuming on a
 	// keyframe right after the last packet sent before the pause.
-	p.bw.set(2_000_000)
+	remb(2_000_000)
 	waitQuality(t, sub, QualityHigh, ReasonRequested)
 	first = nextVideo(t, video)
 	if first.layer != 2 || !first.key || first.seq != v.seq+1 || int32(first.ts-v.ts) <= 0 {
 		t.Fatalf("recovery: last before the pause %+v, first after %+v; want a high keyframe, seq +1, later timestamp", v, first)
 	}
 	next(t, "mic", audio)
+}
+
+// A lossy subscriber switches layers twice while every 7th packet is lost
+// on its link: the NACKs are answered across the rewrite, each from the
+// cache of the layer the packet came from, and the subscriber ends up with
+// one gapless stream in which every run of a layer has consecutive frames.
+func TestSFUSimulcastRepairsLossAcrossSwitches(t *testing.T) {
+	srv, url := startServer(t)
+	const roomID = "ward-round-lossy"
+	host := dial(t, url, "host", clientConfig{})
+	host.join(roomToken(t, roomID, "attending", RoleHost))
+	loss := &lossFactory{every: 7, dropped: map[uint16]bool{}}
+	sub := dial(t, url, "lossy", clientConfig{interceptors: []interceptor.Factory{loss}, noReplayProtect: true})
+	sub.join(roomToken(t, roomID, "rural-gp", RoleParticipant))
+	mic := sampleTrack(t, webrtc.MimeTypeOpus, "mic", "host")
+	publishSimulcast(t, host, mic)
+	pump(t, mic)
+	video := receiveLayers(tracksByID(sub, 2)["cam"])
+
+	_, v := untilLayer(t, video, videoPacket{}, 2)
+	start := v.seq
+	const window = 200
+	got := map[uint16]videoPacket{}
+	switched := 0
+	deadline := time.Now().Add(waitLimit)
+	for len(got) < window {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d sequence numbers arrived: loss across switches was not repaired", len(got), window)
+		}
+		w := nextVideo(t, video)
+		if k := w.seq - start; k >= 1 && k <= window {
+			got[w.seq] = w
+		}
+		// Switch down after 50 packets, back up after 110.
+		if n := len(got); (n > 50 && switched == 0) || (n > 110 && switched == 1) {
+			q := QualityLow
+			if switched == 1 {
+				q = QualityHigh
+			}
+			sub.send(Subscribe{TrackID: "cam", Quality: q})
+			switched++
+		}
+	}
+	layersSeen := map[int]bool{}
+	for k := uint16(2); k <= window; k++ {
+		a, b := got[start+k-1], got[start+k]
+		layersSeen[b.layer] = true
+		if a.layer == b.layer && b.idx != a.idx+1 {
+			t.Fatalf("seq %d is layer %d frame %d after frame %d: a repair came from the wrong place", start+k, b.layer, b.idx, a.idx)
+		}
+		if a.layer != b.layer && !b.key {
+			t.Fatalf("seq %d switches from layer %d to %d on a non-keyframe", start+k, a.layer, b.layer)
+		}
+	}
+	if !layersSeen[0] || !layersSeen[2] {
+		t.Fatalf("layers seen in the window: %v; the test switched nothing", layersSeen)
+	}
+	if st := downStats(t, srv, roomID, "rural-gp", "cam"); st.Retransmitted < window/7-2 {
+		t.Fatalf("SFU retransmitted %d packets in a window of %d with every 7th lost", st.Retransmitted, window)
+	}
 }
