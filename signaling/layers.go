@@ -32,7 +32,9 @@ type subscription struct {
 	track *roomTrack
 	down  *forward.Down
 	want  int // highest layer asked for with subscribe
-	sel   forward.Selector
+	// width and height are the rendered size from subscribe; 0 unknown.
+	width, height int
+	sel           forward.Selector
 
 	told bool // last has been decided (sent, or not worth sending)
 	last QualityChange
@@ -121,6 +123,7 @@ func (p *participant) setWant(m Subscribe) {
 		return
 	}
 	s.want = layerFor(m.Quality)
+	s.width, s.height = m.Width, m.Height
 	p.chooseLocked(s, time.Now(), p.bw.budgetLocked(p.downs))
 }
 
@@ -135,7 +138,8 @@ func (p *participant) chooseLocked(s *subscription, now time.Time, budget uint64
 		return
 	}
 	states := s.down.States(now)
-	layer, limited := s.sel.Choose(now, s.want, budget, states[:])
+	want := min(s.want, forward.LayerForSize(states[:], s.width, s.height))
+	layer, limited := s.sel.Choose(now, want, budget, states[:])
 	if target, _ := s.down.Layers(); target != layer {
 		s.down.SetTarget(layer)
 	}
@@ -143,6 +147,8 @@ func (p *participant) chooseLocked(s *subscription, now time.Time, budget uint64
 	switch {
 	case limited:
 		q.Reason = ReasonBandwidth
+	case layer < s.want && layer == want:
+		q.Reason = ReasonSize
 	case layer < s.want:
 		q.Reason = ReasonPublisher
 	}

@@ -28,6 +28,7 @@ const (
 	MaxMessageBytes = 64 << 10 // one WebSocket message; an SDP offer is ~5-15 KB
 	MaxChatRunes    = 2000
 	MaxTrackIDLen   = 128
+	MaxRenderSize   = 16384 // subscribe width and height, device pixels
 )
 
 // Message is any protocol message; MessageType is its "type" on the wire.
@@ -75,6 +76,7 @@ const (
 	ReasonRequested QualityReason = "requested"
 	ReasonBandwidth QualityReason = "bandwidth"
 	ReasonPublisher QualityReason = "publisher"
+	ReasonSize      QualityReason = "size"
 
 	TargetPublisher  Target = "publisher"
 	TargetSubscriber Target = "subscriber"
@@ -149,9 +151,15 @@ type (
 	}
 	// Subscribe sets the quality wanted for a track (all tracks are
 	// subscribed on join; see PROTOCOL.md for what each quality does today).
+	//
+	// Width and Height, optional, are the size in device pixels at which
+	// the client renders the track; the SFU then sends no layer larger
+	// than needed for it. 0 or absent means unknown.
 	Subscribe struct {
 		TrackID string  `json:"trackId"`
 		Quality Quality `json:"quality"`
+		Width   int     `json:"width,omitempty"`
+		Height  int     `json:"height,omitempty"`
 	}
 	// RaiseHand raises or lowers the sender's hand.
 	RaiseHand struct {
@@ -251,7 +259,9 @@ type (
 	// QualityChange tells a subscriber which quality of a video track it now
 	// receives and why: the layer it asked for (requested), a lower one or
 	// none (audio_only) because its downlink cannot carry more (bandwidth),
-	// or a lower one because the publisher sends nothing better (publisher).
+	// a lower one because it is large enough for the rendered size the
+	// client gave (size), or a lower one because the publisher sends nothing
+	// better (publisher).
 	// Sent when this changes, and on the first choice unless it is what was
 	// requested.
 	QualityChange struct {
@@ -388,6 +398,9 @@ func validate(m Message) error {
 		case QualityHigh, QualityMedium, QualityLow, QualityAudioOnly:
 		default:
 			return perr(CodeInvalid, "subscribe: unknown quality %q", m.Quality)
+		}
+		if m.Width < 0 || m.Height < 0 || m.Width > MaxRenderSize || m.Height > MaxRenderSize {
+			return perr(CodeInvalid, "subscribe: width and height must be 0 to %d", MaxRenderSize)
 		}
 		return validTrackID(m.TrackID)
 	case Mute:

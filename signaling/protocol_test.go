@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -130,11 +131,14 @@ func TestProtocolMatchesTypeScript(t *testing.T) {
 		}
 		var ts []string
 		for _, name := range regexp.MustCompile(`\w+`).FindAllString(string(m[1]), -1) {
-			lit := regexp.MustCompile(`(?s)export interface ` + name + `\b[^{]*\{\s*type: "([a-z_]+)"`).FindSubmatch(src)
+			lit := regexp.MustCompile(`(?s)export interface ` + name + `\b[^{]*\{\s*type: "([a-z_]+)";(.*?)\n\}`).FindSubmatch(src)
 			if lit == nil {
 				t.Fatalf("protocol.ts: %s member %s has no leading type literal", dir.union, name)
 			}
 			ts = append(ts, string(lit[1]))
+			if goType, ok := dir.reg[string(lit[1])]; ok {
+				checkFields(t, dir.union, name, string(lit[2]), goType)
+			}
 		}
 		slices.Sort(ts)
 		goTypes := slices.Sorted(maps.Keys(dir.reg))
@@ -144,5 +148,34 @@ func TestProtocolMatchesTypeScript(t *testing.T) {
 	}
 	if !regexp.MustCompile(`PROTOCOL_VERSION = 1\b`).Match(src) {
 		t.Error("protocol.ts PROTOCOL_VERSION is not 1")
+	}
+}
+
+// checkFields compares one TypeScript interface body with the Go type's JSON
+// fields. The server must understand every field a client sends, and a
+// client must know every field the server sends and nothing more.
+func checkFields(t *testing.T, union, name, body string, goType reflect.Type) {
+	t.Helper()
+	var tsFields []string
+	for _, f := range regexp.MustCompile(`(?m)^\s+(\w+)\??:`).FindAllStringSubmatch(body, -1) {
+		tsFields = append(tsFields, f[1])
+	}
+	var goFields []string
+	for f := range goType.Fields() {
+		if tag, _, _ := strings.Cut(f.Tag.Get("json"), ","); tag != "" && tag != "-" {
+			goFields = append(goFields, tag)
+		}
+	}
+	for _, f := range tsFields {
+		if !slices.Contains(goFields, f) {
+			t.Errorf("protocol.ts %s has field %s that Go's %s lacks", name, f, goType.Name())
+		}
+	}
+	if union == "ServerMessage" {
+		for _, f := range goFields {
+			if !slices.Contains(tsFields, f) {
+				t.Errorf("Go's %s sends field %s that protocol.ts %s lacks", goType.Name(), f, name)
+			}
+		}
 	}
 }

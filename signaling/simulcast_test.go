@@ -21,18 +21,24 @@ import (
 // injected estimate picks exactly one.
 var layerSizes = [3]int{100, 400, 1000}
 
-// layerFrame is frame i of a layer: a VP8 payload header (keyframe or not),
-// the layer, the index and a pattern, so a receiver can tell layers apart
-// and check every byte.
+// layerPixels are the picture sizes of layers q, h and f.
+var layerPixels = [3][2]int{{320, 180}, {640, 360}, {1280, 720}}
+
+// layerFrame is frame i of a layer: a VP8 frame tag (keyframe or not), the
+// start code and the layer's picture size, then the layer, the index and a
+// pattern, so a receiver can tell layers apart and check every byte.
 func layerFrame(layer int, i uint32, key bool) []byte {
 	b := make([]byte, layerSizes[layer])
 	b[0] = 0x51 // P=1: interframe
 	if key {
 		b[0] = 0x50
 	}
-	b[1] = byte(layer)
-	binary.BigEndian.PutUint32(b[2:], i)
-	for j := 6; j < len(b); j++ {
+	copy(b[3:], []byte{0x9d, 0x01, 0x2a})
+	binary.LittleEndian.PutUint16(b[6:], uint16(layerPixels[layer][0]))
+	binary.LittleEndian.PutUint16(b[8:], uint16(layerPixels[layer][1]))
+	b[10] = byte(layer)
+	binary.BigEndian.PutUint32(b[11:], i)
+	for j := 15; j < len(b); j++ {
 		b[j] = byte(i*13 + uint32(j) + uint32(layer)*101)
 	}
 	return b
@@ -183,11 +189,11 @@ func receiveLayers(tr *webrtc.TrackRemote) <-chan videoPacket {
 			if err != nil {
 				return
 			}
-			if len(pkt.Payload) < 7 || int(pkt.Payload[2]) >= len(layerSizes) {
+			if len(pkt.Payload) < 16 || int(pkt.Payload[11]) >= len(layerSizes) {
 				continue
 			}
 			f := pkt.Payload[1:]
-			v := videoPacket{seq: pkt.SequenceNumber, ts: pkt.Timestamp, layer: int(f[1]), idx: binary.BigEndian.Uint32(f[2:]), key: f[0]&1 == 0}
+			v := videoPacket{seq: pkt.SequenceNumber, ts: pkt.Timestamp, layer: int(f[10]), idx: binary.BigEndian.Uint32(f[11:]), key: f[0]&1 == 0}
 			v.ok = bytes.Equal(f, layerFrame(v.layer, v.idx, v.key))
 			select {
 			case out <- v:
@@ -372,6 +378,14 @@ func TestSFUSimulcast(t *testing.T) {
 		t.Fatalf("recovery: last before the pause %+v, first after %+v; want a high keyframe, seq +1, later timestamp", v, first)
 	}
 	next(t, "mic", audio)
+
+	// Rendered at 600x340 device pixels, the 640x360 layer is enough.
+	sub.send(Subscribe{TrackID: "cam", Quality: QualityHigh, Width: 600, Height: 340})
+	waitQuality(t, sub, QualityMedium, ReasonSize)
+	before, first = untilLayer(t, video, first, 1)
+	if !first.key || first.seq != before.seq+1 {
+		t.Fatalf("switch for the rendered size: %+v then %+v", before, first)
+	}
 }
 
 // A lossy subscriber switches layers twice while every 7th packet is lost

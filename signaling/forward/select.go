@@ -28,8 +28,26 @@ const DefaultUpHold = 3 * time.Second
 
 // LayerState is what a Selector knows of one layer.
 type LayerState struct {
-	Active  bool
-	Bitrate uint64 // bits per second as received; 0 while still unmeasured
+	Active        bool
+	Bitrate       uint64 // bits per second as received; 0 while still unmeasured
+	Width, Height int    // picture size from the layer's last keyframe; 0 unknown
+}
+
+// LayerForSize returns the lowest active layer whose pictures are at least
+// width x height, the size the subscriber renders the track at in device
+// pixels: sending more pixels than are shown wastes the downlink and the
+// decoder. It returns MaxLayers-1 (no cap) when the size is unknown (0) or
+// no layer with a known size is large enough.
+func LayerForSize(layers []LayerState, width, height int) int {
+	if width <= 0 && height <= 0 {
+		return MaxLayers - 1
+	}
+	for l, st := range layers {
+		if st.Active && st.Width > 0 && st.Width >= width && st.Height >= height {
+			return l
+		}
+	}
+	return MaxLayers - 1
 }
 
 // Selector picks the layer for one subscriber's copy of one track. The zero

@@ -6,7 +6,7 @@ import (
 )
 
 func TestSelectorDropsFastClimbsSlowly(t *testing.T) {
-	layers := []LayerState{{true, 100_000}, {true, 300_000}, {true, 1_000_000}}
+	layers := []LayerState{{Active: true, Bitrate: 100_000}, {Active: true, Bitrate: 300_000}, {Active: true, Bitrate: 1_000_000}}
 	s := Selector{UpHold: 2 * time.Second}
 	t0 := time.Unix(1000, 0)
 	step := func(at time.Duration, want int, budget uint64, wantLayer int, wantLimited bool) {
@@ -41,7 +41,7 @@ func TestSelectorFollowsActiveLayers(t *testing.T) {
 	var s Selector
 	now := time.Unix(1, 0)
 	// A non-simulcast track has only the top slot: low still gets it.
-	single := []LayerState{{}, {}, {true, 500_000}}
+	single := []LayerState{{}, {}, {Active: true, Bitrate: 500_000}}
 	if l, _ := s.Choose(now, 0, 0, single); l != 2 {
 		t.Fatalf("low on a single-layer track = %d, want 2", l)
 	}
@@ -50,7 +50,7 @@ func TestSelectorFollowsActiveLayers(t *testing.T) {
 	}
 	// The top layer stops (publisher's uplink is weak): the next one down.
 	var s2 Selector
-	three := []LayerState{{true, 1}, {true, 1}, {true, 1}}
+	three := []LayerState{{Active: true, Bitrate: 1}, {Active: true, Bitrate: 1}, {Active: true, Bitrate: 1}}
 	if l, _ := s2.Choose(now, 2, 0, three); l != 2 {
 		t.Fatalf("got %d, want 2", l)
 	}
@@ -64,5 +64,23 @@ func TestSelectorFollowsActiveLayers(t *testing.T) {
 	}
 	if l, _ := s2.Choose(now, 2, 0, []LayerState{{}, {}, {}}); l != -1 {
 		t.Fatalf("no active layer: %d, want -1", l)
+	}
+}
+
+func TestLayerForSize(t *testing.T) {
+	layers := []LayerState{{Active: true, Width: 320, Height: 180}, {Active: true, Width: 640, Height: 360}, {Active: true, Width: 1280, Height: 720}}
+	for _, c := range []struct{ w, h, want int }{
+		{0, 0, 2}, {160, 90, 0}, {320, 180, 0}, {321, 100, 1}, {300, 200, 1}, {1280, 720, 2}, {1920, 1080, 2},
+	} {
+		if got := LayerForSize(layers, c.w, c.h); got != c.want {
+			t.Errorf("LayerForSize(%dx%d) = %d, want %d", c.w, c.h, got, c.want)
+		}
+	}
+	layers[0].Active = false
+	if got := LayerForSize(layers, 160, 90); got != 1 {
+		t.Errorf("with the low layer stopped: %d, want 1", got)
+	}
+	if got := LayerForSize([]LayerState{{Active: true}, {}, {}}, 100, 100); got != 2 {
+		t.Errorf("sizes unknown: %d, want no cap", got)
 	}
 }

@@ -81,6 +81,7 @@ type Up struct {
 	windowBytes uint64
 	bitrate     atomic.Uint64 // bits per second over the last whole window
 	lastPacket  atomic.Int64  // unix nanoseconds
+	size        atomic.Uint32 // width<<16 | height from the last keyframe; 0 unknown
 }
 
 // rateWindow is the bitrate measurement period; a layer that sent nothing
@@ -159,6 +160,11 @@ func (u *Up) Run() error {
 		stripExtensions(&pkt.Header)
 		// Audio has no keyframes: every packet is a place to start.
 		key := u.kind != webrtc.RTPCodecTypeVideo || IsVP8Keyframe(pkt.Payload)
+		if key && u.kind == webrtc.RTPCodecTypeVideo {
+			if w, h, ok := VP8KeyframeSize(pkt.Payload); ok {
+				u.size.Store(uint32(w)<<16 | uint32(h))
+			}
+		}
 		for _, d := range *downs {
 			d.write(u, &pkt, key, now)
 		}
@@ -194,7 +200,8 @@ func (u *Up) State(now time.Time) LayerState {
 	if last == 0 || now.UnixNano()-last > int64(inactiveAfter) {
 		return LayerState{}
 	}
-	return LayerState{Active: true, Bitrate: u.bitrate.Load()}
+	size := u.size.Load()
+	return LayerState{Active: true, Bitrate: u.bitrate.Load(), Width: int(size >> 16), Height: int(size & 0xffff)}
 }
 
 // Layer is the simulcast layer this Up carries.

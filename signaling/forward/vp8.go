@@ -9,8 +9,33 @@ package forward
 // of partition 0 (S=1, PID=0) and the P bit of the VP8 payload header that
 // follows is 0. Truncated or malformed payloads report false.
 func IsVP8Keyframe(payload []byte) bool {
+	i := vp8FrameStart(payload)
+	return i >= 0 && payload[i]&0x01 == 0
+}
+
+// VP8KeyframeSize returns the picture size a keyframe's first packet
+// declares (RFC 6386 section 9.1: after the 3-byte frame tag, the start code
+// 9d 01 2a and two little-endian 14-bit sizes). ok is false for anything
+// else, and for a keyframe whose header is cut short.
+func VP8KeyframeSize(payload []byte) (width, height int, ok bool) {
+	i := vp8FrameStart(payload)
+	if i < 0 || payload[i]&0x01 != 0 || len(payload) < i+10 {
+		return 0, 0, false
+	}
+	f := payload[i:]
+	if f[3] != 0x9d || f[4] != 0x01 || f[5] != 0x2a {
+		return 0, 0, false
+	}
+	width = int(f[6]) | int(f[7]&0x3f)<<8
+	height = int(f[8]) | int(f[9]&0x3f)<<8
+	return width, height, width > 0 && height > 0
+}
+
+// vp8FrameStart returns the offset of the VP8 payload header in a packet
+// that starts partition 0, or -1.
+func vp8FrameStart(payload []byte) int {
 	if len(payload) < 1 {
-		return false
+		return -1
 	}
 	d := payload[0]
 	const (
@@ -19,12 +44,12 @@ func IsVP8Keyframe(payload []byte) bool {
 		pid  = 0x07 // partition index
 	)
 	if d&bitS == 0 || d&pid != 0 {
-		return false
+		return -1
 	}
 	i := 1
 	if d&bitX != 0 {
 		if len(payload) <= i {
-			return false
+			return -1
 		}
 		x := payload[i]
 		i++
@@ -36,7 +61,7 @@ func IsVP8Keyframe(payload []byte) bool {
 		)
 		if x&bitI != 0 {
 			if len(payload) <= i {
-				return false
+				return -1
 			}
 			if payload[i]&0x80 != 0 { // M: 15-bit picture id
 				i++
@@ -51,8 +76,8 @@ func IsVP8Keyframe(payload []byte) bool {
 		}
 	}
 	if len(payload) <= i {
-		return false
+		return -1
 	}
-	// The VP8 payload header's lowest bit is the inverse keyframe flag.
-	return payload[i]&0x01 == 0
+	// The VP8 payload header starts here.
+	return i
 }

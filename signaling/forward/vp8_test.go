@@ -29,3 +29,21 @@ func TestIsVP8Keyframe(t *testing.T) {
 		}
 	}
 }
+
+func TestVP8KeyframeSize(t *testing.T) {
+	// 640x360 with a 7-bit picture id; the top two bits of each size are
+	// scaling and must be ignored.
+	key := []byte{0x90, 0x80, 0x05, 0x50, 0x2a, 0x00, 0x9d, 0x01, 0x2a, 0x80, 0x42, 0x68, 0x81}
+	if w, h, ok := VP8KeyframeSize(key); !ok || w != 640 || h != 360 {
+		t.Fatalf("VP8KeyframeSize = %d x %d, %v; want 640 x 360", w, h, ok)
+	}
+	inter := append([]byte(nil), key...)
+	inter[3] = 0x51
+	bad := append([]byte(nil), key...)
+	bad[6] = 0x9c
+	for name, p := range map[string][]byte{"interframe": inter, "bad start code": bad, "cut short": key[:12], "empty": nil} {
+		if _, _, ok := VP8KeyframeSize(p); ok {
+			t.Errorf("%s: VP8KeyframeSize reported a size", name)
+		}
+	}
+}

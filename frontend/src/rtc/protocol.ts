@@ -17,7 +17,7 @@ export type TrackKind = "audio" | "video";
 export type TrackSource = "mic" | "camera" | "screen";
 export type Quality = "high" | "medium" | "low" | "audio_only";
 /** Why a subscriber receives the quality it does (see the quality event). */
-export type QualityReason = "requested" | "bandwidth" | "publisher";
+export type QualityReason = "requested" | "bandwidth" | "size" | "publisher";
 /** Which of the client's two RTCPeerConnections a candidate belongs to. */
 export type Target = "publisher" | "subscriber";
 export type ErrorCode =
@@ -98,6 +98,9 @@ export interface SubscribeMessage extends Base {
   type: "subscribe";
   trackId: string;
   quality: Quality;
+  /** Rendered size in device pixels (CSS size × devicePixelRatio), so the SFU sends no larger layer than needed. */
+  width?: number;
+  height?: number;
 }
 export interface MuteRequestMessage extends Base {
   type: "mute";
