@@ -25,6 +25,7 @@ func TestProtocolRoundTrip(t *testing.T) {
 		Publish{TrackID: "t1", Kind: KindVideo, Source: SourceScreen},
 		Unpublish{TrackID: "t1"},
 		Subscribe{TrackID: "t1", Quality: QualityAudioOnly},
+		Subscribe{TrackID: "t1", Quality: QualityHigh, Width: 1280, Height: 720},
 		Mute{TrackID: "t1", Muted: true},
 		RaiseHand{Raised: true},
 		Chat{Text: "你好"},
@@ -46,6 +47,7 @@ func TestProtocolRoundTrip(t *testing.T) {
 		Chat{Text: "hi", UserID: "u1", SessionID: "s1", Name: "n", SentAt: 1700000000000},
 		Offer{SDP: "v=0\r\n", Tracks: map[string]string{"0": "t1"}},
 		Error{Code: CodeForbidden, Message: "no"},
+		QualityChange{TrackID: "t1", Quality: QualityAudioOnly, Reason: ReasonBandwidth},
 	}
 	for _, tc := range []struct {
 		msgs   []Message
@@ -92,6 +94,8 @@ func TestProtocolValidate(t *testing.T) {
 		Publish{TrackID: "t", Kind: KindVideo, Source: SourceMic},
 		Publish{TrackID: "t", Kind: "data", Source: SourceMic},
 		Subscribe{TrackID: "t", Quality: "4k"}, Subscribe{Quality: QualityHigh},
+		Subscribe{TrackID: "t", Quality: QualityHigh, Width: -1},
+		Subscribe{TrackID: "t", Quality: QualityHigh, Height: MaxRenderSize + 1},
 		Mute{}, Unpublish{}, Chat{}, Chat{Text: "\xff"}, Reconnect{Token: "x"},
 	}
 	for _, m := range bad {
@@ -105,6 +109,7 @@ func TestProtocolValidate(t *testing.T) {
 		Publish{TrackID: "t", Kind: KindVideo, Source: SourceCamera},
 		Candidate{Target: TargetSubscriber}, // end of candidates
 		Chat{Text: "ok"}, Leave{}, RaiseHand{},
+		Subscribe{TrackID: "t", Quality: QualityLow, Width: 640, Height: 360},
 	}
 	for _, m := range good {
 		if err := validate(m); err != nil {
