@@ -273,6 +273,9 @@ func TestSFUSimulcast(t *testing.T) {
 	host.join(roomToken(t, roomID, "attending", RoleHost))
 	sub := dial(t, url, "sub", clientConfig{})
 	sub.join(roomToken(t, roomID, "rural-gp", RoleParticipant))
+	// A second subscriber whose choices are its own.
+	viewer := dial(t, url, "viewer", clientConfig{})
+	viewer.join(roomToken(t, roomID, "student", RoleViewer))
 
 	mic := sampleTrack(t, webrtc.MimeTypeOpus, "mic", "host")
 	pub := publishSimulcast(t, host, mic)
@@ -342,6 +345,15 @@ func TestSFUSimulcast(t *testing.T) {
 			t.Fatalf("layer %d after switching to low", w.layer)
 		}
 		v, n = w, n+1
+	}
+
+	// Layers are chosen per subscriber: the viewer still gets high.
+	vv := receiveLayers(tracksByID(viewer, 2)["cam"])
+	_, w := untilLayer(t, vv, videoPacket{}, 2)
+	for range 10 {
+		if w = nextVideo(t, vv); w.layer != 2 {
+			t.Fatalf("viewer got layer %d while the other subscriber asked for low", w.layer)
+		}
 	}
 
 	// Back to high, then the link collapses: low, then audio only.
