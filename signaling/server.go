@@ -79,7 +79,7 @@ type Server struct {
 	onPresence  func(RoomPresence)
 	iceServers  []ICEServer
 	log         *slog.Logger
-	api         *webrtc.API
+	api         apis
 	now         func() time.Time
 	origins     []string
 	anyOrigin   bool

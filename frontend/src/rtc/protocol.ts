@@ -16,6 +16,8 @@ export type Role = "host" | "participant" | "viewer";
 export type TrackKind = "audio" | "video";
 export type TrackSource = "mic" | "camera" | "screen";
 export type Quality = "high" | "medium" | "low" | "audio_only";
+/** Why a subscriber receives the quality it does (see the quality event). */
+export type QualityReason = "requested" | "bandwidth" | "size" | "publisher";
 /** Which of the client's two RTCPeerConnections a candidate belongs to. */
 export type Target = "publisher" | "subscriber";
 export type ErrorCode =
@@ -96,6 +98,9 @@ export interface SubscribeMessage extends Base {
   type: "subscribe";
   trackId: string;
   quality: Quality;
+  /** Rendered size in device pixels (CSS size × devicePixelRatio), so the SFU sends no larger layer than needed. */
+  width?: number;
+  height?: number;
 }
 export interface MuteRequestMessage extends Base {
   type: "mute";
@@ -208,6 +213,18 @@ export interface ErrorMessage extends Base {
   code: ErrorCode;
   message: string;
 }
+/**
+ * Which quality of a video track this client now receives, and why:
+ * `bandwidth` means its downlink cannot carry more (`audio_only`: the video
+ * is paused, the audio continues); it climbs back by itself when the link
+ * recovers.
+ */
+export interface QualityMessage extends Base {
+  type: "quality";
+  trackId: string;
+  quality: Quality;
+  reason: QualityReason;
+}
 
 export type ServerMessage =
   | JoinedMessage
@@ -222,7 +239,8 @@ export type ServerMessage =
   | ServerOfferMessage
   | ServerAnswerMessage
   | CandidateMessage
-  | ErrorMessage;
+  | ErrorMessage
+  | QualityMessage;
 
 // A record keyed by every server type: adding a member to ServerMessage
 // without listing it here is a compile error, and vice versa.
@@ -240,6 +258,7 @@ const serverTypes: Record<ServerMessage["type"], true> = {
   answer: true,
   candidate: true,
   error: true,
+  quality: true,
 };
 
 /** Serialises a client message for WebSocket.send. */
