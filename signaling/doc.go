@@ -12,6 +12,7 @@
 // PROTOCOL.md explains it), server.go and session.go (the WebSocket endpoint
 // and one connection), room.go (rooms and their events), participant.go (a
 // participant's publisher and subscriber PeerConnections), media.go (codecs
-// and interceptors), busy.go (presence marks). The forwarding hot path lives
-// in the forward and packetcache sub-packages.
+// and interceptors), busy.go (presence marks), nodes.go (one node of
+// several: joins routed through the cluster directory, heartbeats). The
+// forwarding hot path lives in the forward and packetcache sub-packages.
 package signaling

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http/httptest"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -190,7 +189,7 @@ func testTwoNodes(t *testing.T, newDir func() cluster.Directory) {
 
 	// Load node-a: with both idle, the first room goes to node-a (ties
 	// break by id), and its heartbeat then reports one participant.
-	busy, at, _ := joinVia(t, a.url, "busy", roomToken(t, "warmup", "u0", RoleHost))
+	_, at, _ := joinVia(t, a.url, "busy", roomToken(t, "warmup", "u0", RoleHost)) // stays until the test ends
 	if at != a.url {
 		t.Fatalf("warmup landed on %s, want node-a", at)
 	}
@@ -248,22 +247,46 @@ func testTwoNodes(t *testing.T, newDir func() cluster.Directory) {
 		n, ok := nodeLoad("node-a")
 		return ok && n.Rooms == 2 && n.Participants == 3
 	})
-	_ = busy
 
-	// A clean Close deregisters at once: R has no owner until node-b's
-	// replacement registers, and then moves to it at the next Assign.
+	// Pause node-a (a long stall, or a partition from Redis) until it
+	// counts as dead: R moves to a new node-c. When node-a's heartbeats
+	// come back it learns it lost R and sends R's clients to node-c, so R
+	// is not split; the warmup room, which nobody took, stays.
+	a.dir.dead.Store(true)
+	c := startClusterNode(t, "node-c", handle())
+	eventually(t, "node-a counted dead", func() bool {
+		_, alive := nodeLoad("node-a")
+		return !alive
+	})
+	if owner, err := hub.Assign(ctx, "R"); err != nil || owner.ID != "node-c" || owner.URL != c.url {
+		t.Fatalf("with node-a silent, Assign(R) = %+v, %v; want node-c", owner, err)
+	}
+	a.dir.dead.Store(false)
+	for _, cl := range []*client{host2, guest2} {
+		m := cl.waitFor("eviction", func(m serverMsg) bool { return m.env.Type == "error" }).msg.(Error)
+		if m.Code != CodeWrongNode || m.SignalingURL != c.url {
+			t.Fatalf("%s: evicted with %+v, want wrong_node naming node-c", cl.name, m)
+		}
+		if code := cl.waitClosed(); code != websocket.StatusGoingAway {
+			t.Fatalf("%s: eviction closed with %d, want 1001", cl.name, code)
+		}
+	}
+	eventually(t, "node-a keeps only the warmup room", func() bool {
+		rooms := a.srv.Rooms()
+		return len(rooms) == 1 && rooms[0].ID == "warmup"
+	})
+	if owner, err := hub.Assign(ctx, "warmup"); err != nil || owner.ID != "node-a" {
+		t.Fatalf("Assign(warmup) = %+v, %v; want node-a still", owner, err)
+	}
+
+	// A clean Close deregisters at once, and the warmup room moves with it.
 	if err := a.srv.Close(); err != nil {
 		t.Fatal(err)
 	}
 	if _, alive := nodeLoad("node-a"); alive {
 		t.Fatal("node-a still registered after Close")
 	}
-	if _, err := hub.Assign(ctx, "R"); !errors.Is(err, cluster.ErrNoNodes) {
-		t.Fatalf("Assign with no node alive: %v, want ErrNoNodes", err)
+	if owner, err := hub.Assign(ctx, "warmup"); err != nil || owner.ID != "node-c" {
+		t.Fatalf("after node-a closed, Assign(warmup) = %+v, %v; want node-c", owner, err)
 	}
-	c := startClusterNode(t, "node-c", handle())
-	if owner, err := hub.Assign(ctx, "R"); err != nil || owner.ID != "node-c" || !strings.HasSuffix(owner.URL, PathWebSocket) {
-		t.Fatalf("Assign(R) with only node-c = %+v, %v", owner, err)
-	}
-	_ = c
 }
