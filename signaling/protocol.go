@@ -88,6 +88,7 @@ const (
 	CodeConflict     ErrorCode = "conflict"     // second join, duplicate track id
 	CodeUnsupported  ErrorCode = "unsupported"  // protocol version or feature not offered
 	CodeInternal     ErrorCode = "internal"     // server fault; details only in the server log
+	CodeWrongNode    ErrorCode = "wrong_node"   // the room lives on another node; Error.SignalingURL says which
 )
 
 // ProtocolError is an error the server reports to the client as an error
@@ -95,6 +96,8 @@ const (
 type ProtocolError struct {
 	Code    ErrorCode
 	Message string
+	// SignalingURL is set with CodeWrongNode: where the room lives.
+	SignalingURL string
 }
 
 func (e *ProtocolError) Error() string { return string(e.Code) + ": " + e.Message }
@@ -255,6 +258,9 @@ type (
 	Error struct {
 		Code    ErrorCode `json:"code"`
 		Message string    `json:"message"`
+		// SignalingURL comes with CodeWrongNode: the WebSocket URL of the
+		// node that owns the room, where the same token is accepted.
+		SignalingURL string `json:"signalingUrl,omitempty"`
 	}
 	// QualityChange tells a subscriber which quality of a video track it now
 	// receives and why: the layer it asked for (requested), a lower one or

@@ -21,6 +21,7 @@ import (
 	"github.com/lianxin-hub/lianxin/internal/apperr"
 	"github.com/lianxin-hub/lianxin/internal/store"
 	"github.com/lianxin-hub/lianxin/signaling"
+	"github.com/lianxin-hub/lianxin/signaling/cluster"
 	"github.com/lianxin-hub/lianxin/signaling/presence"
 )
 
@@ -44,6 +45,10 @@ type Options struct {
 	SignalingURL string
 	// ICEServers are the STUN/TURN servers handed to clients that join.
 	ICEServers []signaling.ICEServer
+	// Nodes, when set, routes joins to external SFU nodes: the join answer's
+	// signalingUrl is that of the node the directory assigns the room to,
+	// instead of SignalingURL.
+	Nodes cluster.Directory
 }
 
 // Server is the hub's HTTP front.
@@ -60,6 +65,7 @@ type Server struct {
 	rooms        *signaling.Signer
 	signalingURL string
 	iceServers   []signaling.ICEServer
+	nodes        cluster.Directory
 }
 
 // Limits on request bodies.
@@ -76,7 +82,7 @@ func New(o Options) *Server {
 	}
 	s := &Server{store: o.Store, presence: o.Presence, log: o.Logger, web: o.Web, version: o.Version,
 		metrics: newMetrics(prometheus.NewRegistry()), broker: newBroker(),
-		rooms: o.Rooms, signalingURL: o.SignalingURL, iceServers: o.ICEServers}
+		rooms: o.Rooms, signalingURL: o.SignalingURL, iceServers: o.ICEServers, nodes: o.Nodes}
 	if s.signalingURL == "" {
 		s.signalingURL = "/rtc/ws"
 	}

@@ -27,7 +27,8 @@ export type ErrorCode =
   | "not_found"
   | "conflict"
   | "unsupported"
-  | "internal";
+  | "internal"
+  | "wrong_node";
 
 /** Same shape as the browser's RTCIceServer, so it can be passed straight in. */
 export interface IceServer {
@@ -212,6 +213,8 @@ export interface ErrorMessage extends Base {
   type: "error";
   code: ErrorCode;
   message: string;
+  /** With `wrong_node`: the owning node's WebSocket URL; join there with the same token. */
+  signalingUrl?: string;
 }
 /**
  * Which quality of a video track this client now receives, and why:
