@@ -11,7 +11,9 @@
 // Where things are: token.go (room tokens), protocol.go (the wire protocol;
 // PROTOCOL.md explains it), server.go and session.go (the WebSocket endpoint
 // and one connection), room.go (rooms and their events), participant.go (a
-// participant's publisher and subscriber PeerConnections), media.go (codecs
-// and interceptors), busy.go (presence marks). The forwarding hot path lives
-// in the forward and packetcache sub-packages.
+// participant's publisher and subscriber PeerConnections), layers.go (each
+// subscriber's bandwidth estimate and simulcast layer choice), media.go
+// (codecs and interceptors), busy.go (presence marks), nodes.go (one node of
+// several: joins routed through the cluster directory, heartbeats). The
+// forwarding hot path lives in the forward and packetcache sub-packages.
 package signaling

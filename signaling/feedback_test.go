@@ -117,7 +117,7 @@ func downStats(t *testing.T, srv *Server, roomID, userID, trackID string) (st st
 			d := p.downs[trackID]
 			p.subMu.Unlock()
 			if d != nil {
-				st.Retransmitted = d.Stats().Retransmitted
+				st.Retransmitted = d.down.Stats().Retransmitted
 				return st
 			}
 		}

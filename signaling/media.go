@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
@@ -33,24 +34,49 @@ var (
 	}
 )
 
-// newAPI builds the Pion API every PeerConnection of one Server shares.
+// apis are the two Pion APIs of one Server: every publisher PC uses pub,
+// every subscriber PC sub. They differ in how the downlink's bandwidth is
+// estimated (see newAPI).
+type apis struct{ pub, sub *webrtc.API }
+
+// newAPI builds the Pion APIs.
 //
 // The interceptors are webrtc.RegisterDefaultInterceptors minus one: the NACK
 // responder. Registered: the NACK generator (asks publishers to repair
-// uplink loss), RTCP sender and receiver reports, the stats interceptor,
-// TWCC feedback for publishers' send-side bandwidth estimation, and the
-// simulcast header extensions; plus the TWCC header-extension sender so
-// subscribers return the TWCC feedback a later slice will use to pick
-// layers. The responder is left out on purpose: it would keep a private copy
-// of every packet for every subscriber and answer NACKs itself, so NACKs
-// would be answered twice. One packet cache per published track
-// (forward.Up) answers them instead.
-func newAPI(log *slog.Logger, configure func(*webrtc.SettingEngine)) (*webrtc.API, error) {
+// uplink loss), RTCP sender and receiver reports, the stats interceptor and
+// the simulcast header extensions (mid, rid, repaired rid), so Pion's
+// OnTrack fires once per simulcast layer. The responder is left out on
+// purpose: it would keep a private copy of every packet for every
+// subscriber and answer NACKs itself, so NACKs would be answered twice. One
+// packet cache per published layer (forward.Up) answers them instead.
+//
+// Bandwidth estimation differs by direction. Publisher PCs negotiate TWCC
+// (feedback and header extension), so a browser's own send-side estimator
+// adapts its uplink and its simulcast layers. Subscriber PCs negotiate
+// goog-remb instead: the browser then estimates its downlink itself and
+// reports it in REMB packets, which forward.Down hands to the layer choice.
+// With TWCC on the downlink the SFU would have to estimate (GCC) and,
+// because GCC never estimates far above what is being sent, probe with
+// padding to climb back after a collapse; REMB needs neither.
+func newAPI(log *slog.Logger, configure func(*webrtc.SettingEngine)) (apis, error) {
+	pub, err := buildAPI(log, configure, false)
+	if err != nil {
+		return apis{}, err
+	}
+	sub, err := buildAPI(log, configure, true)
+	return apis{pub: pub, sub: sub}, err
+}
+
+func buildAPI(log *slog.Logger, configure func(*webrtc.SettingEngine), subscriber bool) (*webrtc.API, error) {
 	m := &webrtc.MediaEngine{}
 	if err := m.RegisterCodec(codecOpus, webrtc.RTPCodecTypeAudio); err != nil {
 		return nil, err
 	}
-	if err := m.RegisterCodec(codecVP8, webrtc.RTPCodecTypeVideo); err != nil {
+	vp8 := codecVP8
+	if subscriber {
+		vp8.RTCPFeedback = append(slices.Clone(vp8.RTCPFeedback), webrtc.RTCPFeedback{Type: webrtc.TypeRTCPFBGoogREMB})
+	}
+	if err := m.RegisterCodec(vp8, webrtc.RTPCodecTypeVideo); err != nil {
 		return nil, err
 	}
 
@@ -69,11 +95,10 @@ func newAPI(log *slog.Logger, configure func(*webrtc.SettingEngine)) (*webrtc.AP
 	if err := webrtc.ConfigureStatsInterceptor(ir); err != nil {
 		return nil, err
 	}
-	if err := webrtc.ConfigureTWCCSender(m, ir); err != nil {
-		return nil, err
-	}
-	if err := webrtc.ConfigureTWCCHeaderExtensionSender(m, ir); err != nil {
-		return nil, err
+	if !subscriber {
+		if err := webrtc.ConfigureTWCCSender(m, ir); err != nil {
+			return nil, err
+		}
 	}
 
 	se := webrtc.SettingEngine{LoggerFactory: pionLogs{log}}

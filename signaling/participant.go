@@ -35,7 +35,7 @@ const answerTimeout = 15 * time.Second
 type participant struct {
 	info ParticipantInfo // HandRaised is guarded by room.mu; the rest is immutable
 	room *room
-	api  *webrtc.API
+	api  apis
 	log  *slog.Logger
 	send func(id uint64, m Message)
 	fail func(reason string) // ends the session from any goroutine
@@ -43,33 +43,44 @@ type participant struct {
 	pubMu     sync.Mutex
 	pub       *webrtc.PeerConnection // nil until the first offer
 	announced map[string]Publish     // announced, media not yet arrived
+	layered   map[string]*roomTrack  // simulcast tracks whose first layer arrived, by id
 	pubICE    iceQueue
 
 	subMu       sync.Mutex
 	sub         *webrtc.PeerConnection
-	downs       map[string]*forward.Down // by track id
+	downs       map[string]*subscription // by track id
 	negotiating uint64                   // generation of the outstanding offer; 0 = none
 	generation  uint64
 	renegotiate bool
 	subICE      iceQueue
 	closed      bool
+
+	bw bandwidth // the subscriber's downlink estimate and layer choice loop
 }
 
-func newParticipant(api *webrtc.API, info ParticipantInfo, log *slog.Logger, send func(uint64, Message), fail func(string)) (*participant, error) {
+func newParticipant(api apis, info ParticipantInfo, log *slog.Logger, send func(uint64, Message), fail func(string)) (*participant, error) {
 	p := &participant{
 		info: info, api: api, log: log, send: send, fail: fail,
 		announced: map[string]Publish{},
-		downs:     map[string]*forward.Down{},
+		layered:   map[string]*roomTrack{},
+		downs:     map[string]*subscription{},
 		pubICE:    iceQueue{target: TargetPublisher},
 		subICE:    iceQueue{target: TargetSubscriber},
 	}
-	sub, err := api.NewPeerConnection(webrtc.Configuration{})
+	sub, err := api.sub.NewPeerConnection(webrtc.Configuration{})
 	if err != nil {
 		return nil, err
 	}
 	p.sub = sub
 	sub.OnICECandidate(func(c *webrtc.ICECandidate) { p.subICE.gathered(c, send) })
-	sub.OnConnectionStateChange(p.watch("subscriber"))
+	sub.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
+		if s == webrtc.PeerConnectionStateConnected {
+			p.requestKeyframes()
+		}
+		p.watch("subscriber")(s)
+	})
+	p.bw.init()
+	go p.runLayers()
 	return p, nil
 }
 
@@ -89,10 +100,11 @@ func (p *participant) close() {
 	p.subMu.Lock()
 	p.closed = true
 	downs := p.downs
-	p.downs = map[string]*forward.Down{}
+	p.downs = map[string]*subscription{}
 	p.subMu.Unlock()
-	for _, d := range downs {
-		d.Up().Remove(d)
+	p.bw.stop()
+	for _, s := range downs {
+		s.down.Close()
 	}
 	_ = p.sub.Close()
 	p.pubMu.Lock()
@@ -100,6 +112,17 @@ func (p *participant) close() {
 	p.pubMu.Unlock()
 	if pub != nil {
 		_ = pub.Close()
+	}
+}
+
+// requestKeyframes asks for a keyframe of every video track the subscriber
+// receives: the one each Down started at was most likely written before the
+// subscriber's transport was up, and lost.
+func (p *participant) requestKeyframes() {
+	p.subMu.Lock()
+	defer p.subMu.Unlock()
+	for _, s := range p.downs {
+		s.down.RequestKeyframe()
 	}
 }
 
@@ -141,7 +164,7 @@ func (p *participant) onOffer(id uint64, sdp string) error {
 	p.pubMu.Lock()
 	defer p.pubMu.Unlock()
 	if p.pub == nil {
-		pc, err := p.api.NewPeerConnection(webrtc.Configuration{})
+		pc, err := p.api.pub.NewPeerConnection(webrtc.Configuration{})
 		if err != nil {
 			return err
 		}
@@ -166,20 +189,37 @@ func (p *participant) onOffer(id uint64, sdp string) error {
 }
 
 // onTrack runs on Pion's goroutine when a published track's first packet
-// arrives. Only announced tracks are forwarded.
+// arrives, once per simulcast layer (RID). Only announced tracks are
+// forwarded. The first layer to arrive publishes the track; later layers
+// join it.
 func (p *participant) onTrack(pc *webrtc.PeerConnection, t *webrtc.TrackRemote, r *webrtc.RTPReceiver) {
-	p.pubMu.Lock()
-	ann, ok := p.announced[t.ID()]
-	delete(p.announced, t.ID())
-	p.pubMu.Unlock()
 	kind := kindOf(t.Kind())
-	if !ok || ann.Kind != kind {
+	p.pubMu.Lock()
+	rt := p.layered[t.ID()]
+	first := rt == nil
+	if first {
+		ann, ok := p.announced[t.ID()]
+		delete(p.announced, t.ID())
+		if ok && ann.Kind == kind {
+			rt = &roomTrack{
+				info:  TrackInfo{TrackID: ann.TrackID, SessionID: p.info.SessionID, UserID: p.info.UserID, Kind: kind, Source: ann.Source},
+				codec: t.Codec().RTPCodecCapability,
+				owner: p,
+			}
+			if t.RID() != "" {
+				p.layered[t.ID()] = rt
+			}
+		}
+	}
+	p.pubMu.Unlock()
+	if rt == nil {
 		p.send(0, Error{Code: CodeInvalid, Message: "track " + t.ID() + " (" + string(kind) + ") was not announced with publish; not forwarded"})
 		return
 	}
 	up := forward.NewUp(t, forward.UpConfig{
-		Kind: t.Kind(),
-		SSRC: uint32(t.SSRC()),
+		Kind:  t.Kind(),
+		Layer: layerOf(t.RID(), r),
+		SSRC:  uint32(t.SSRC()),
 		SendPLI: func(ssrc uint32) error {
 			return pc.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: ssrc}})
 		},
@@ -188,20 +228,30 @@ func (p *participant) onTrack(pc *webrtc.PeerConnection, t *webrtc.TrackRemote, 
 		// Sender reports must be read for Pion's report interceptor to
 		// see them; the SFU has no other use for them yet.
 		for {
-			if _, _, err := r.ReadRTCP(); err != nil {
+			var err error
+			if rid := t.RID(); rid != "" {
+				_, _, err = r.ReadSimulcastRTCP(rid)
+			} else {
+				_, _, err = r.ReadRTCP()
+			}
+			if err != nil {
 				return
 			}
 		}
 	}()
 	go func() {
 		if err := up.Run(); err != nil {
-			p.log.Debug("published track ended", "track", ann.TrackID, "err", err)
+			p.log.Debug("published track ended", "track", rt.info.TrackID, "rid", t.RID(), "err", err)
 		}
-		p.room.unpublish(p, ann.TrackID, up)
+		p.room.unpublish(p, rt.info.TrackID, up)
 	}()
-	info := TrackInfo{TrackID: ann.TrackID, SessionID: p.info.SessionID, UserID: p.info.UserID, Kind: kind, Source: ann.Source}
-	if err := p.room.publish(p, info, t.Codec().RTPCodecCapability, up); err != nil {
-		up.Close()
+	p.room.addLayer(rt, up)
+	if !first {
+		return
+	}
+	if err := p.room.publish(rt); err != nil {
+		rt.close()
+		p.forgetLayered(rt)
 		var pe *ProtocolError
 		if errors.As(err, &pe) {
 			p.send(0, Error{Code: pe.Code, Message: pe.Message})
@@ -209,10 +259,21 @@ func (p *participant) onTrack(pc *webrtc.PeerConnection, t *webrtc.TrackRemote, 
 	}
 }
 
+// forgetLayered drops a simulcast track from the publisher's table once it
+// is unpublished, so the id can be published again.
+func (p *participant) forgetLayered(t *roomTrack) {
+	p.pubMu.Lock()
+	defer p.pubMu.Unlock()
+	if p.layered[t.info.TrackID] == t {
+		delete(p.layered, t.info.TrackID)
+	}
+}
+
 // ---- subscribing (server offers) ----
 
 // attach adds t to the subscriber PC and renegotiates. It is a no-op when t
 // is already attached, the participant is closing, or t was just closed.
+// Video starts at the highest layer the subscriber's estimate allows.
 func (p *participant) attach(t *roomTrack) {
 	p.subMu.Lock()
 	defer p.subMu.Unlock()
@@ -231,30 +292,47 @@ func (p *participant) attach(t *roomTrack) {
 		p.log.Error("add track to subscriber", "track", t.info.TrackID, "err", err)
 		return
 	}
-	d := forward.NewDown(t.up, local, sender)
-	go d.Run()
-	if !t.up.Add(d) {
+	d := forward.NewDown(local, sender, forward.DownConfig{ClockRate: t.codec.ClockRate, Estimate: p.bw.set})
+	added := false
+	for _, up := range t.ups() {
+		added = d.AddLayer(up) || added
+	}
+	if !added {
+		d.Close()
 		_ = p.sub.RemoveTrack(sender)
 		return
 	}
-	p.downs[t.info.TrackID] = d
+	go d.Run()
+	s := &subscription{track: t, down: d, want: forward.MaxLayers - 1, sel: forward.Selector{UpHold: p.bw.upHold}}
+	p.downs[t.info.TrackID] = s
+	p.chooseLocked(s, time.Now(), p.bw.budgetLocked(p.downs))
 	p.negotiate()
+}
+
+// addLayer offers a newly arrived layer of t to this subscriber's copy.
+func (p *participant) addLayer(t *roomTrack, up *forward.Up) {
+	p.subMu.Lock()
+	defer p.subMu.Unlock()
+	if s := p.downs[t.info.TrackID]; s != nil && s.track == t {
+		s.down.AddLayer(up)
+		p.chooseLocked(s, time.Now(), p.bw.budgetLocked(p.downs))
+	}
 }
 
 // detach removes a track from the subscriber PC; absent tracks are ignored.
 func (p *participant) detach(trackID string) {
 	p.subMu.Lock()
 	defer p.subMu.Unlock()
-	d := p.downs[trackID]
-	if d == nil {
+	s := p.downs[trackID]
+	if s == nil {
 		return
 	}
 	delete(p.downs, trackID)
-	d.Up().Remove(d)
+	s.down.Close()
 	if p.closed {
 		return
 	}
-	_ = p.sub.RemoveTrack(d.Sender())
+	_ = p.sub.RemoveTrack(s.down.Sender())
 	p.negotiate()
 }
 

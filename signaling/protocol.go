@@ -28,6 +28,7 @@ const (
 	MaxMessageBytes = 64 << 10 // one WebSocket message; an SDP offer is ~5-15 KB
 	MaxChatRunes    = 2000
 	MaxTrackIDLen   = 128
+	MaxRenderSize   = 16384 // subscribe width and height, device pixels
 )
 
 // Message is any protocol message; MessageType is its "type" on the wire.
@@ -47,6 +48,9 @@ type TrackSource string
 
 // Quality is what a subscriber wants of one track.
 type Quality string
+
+// QualityReason says why a subscriber receives the quality it does.
+type QualityReason string
 
 // Target says which of a participant's two PeerConnections an ICE candidate
 // belongs to (see PROTOCOL.md: one PC publishes, the other subscribes).
@@ -69,6 +73,11 @@ const (
 	QualityLow       Quality = "low"
 	QualityAudioOnly Quality = "audio_only"
 
+	ReasonRequested QualityReason = "requested"
+	ReasonBandwidth QualityReason = "bandwidth"
+	ReasonPublisher QualityReason = "publisher"
+	ReasonSize      QualityReason = "size"
+
 	TargetPublisher  Target = "publisher"
 	TargetSubscriber Target = "subscriber"
 
@@ -79,6 +88,7 @@ const (
 	CodeConflict     ErrorCode = "conflict"     // second join, duplicate track id
 	CodeUnsupported  ErrorCode = "unsupported"  // protocol version or feature not offered
 	CodeInternal     ErrorCode = "internal"     // server fault; details only in the server log
+	CodeWrongNode    ErrorCode = "wrong_node"   // the room lives on another node; Error.SignalingURL says which
 )
 
 // ProtocolError is an error the server reports to the client as an error
@@ -86,6 +96,8 @@ const (
 type ProtocolError struct {
 	Code    ErrorCode
 	Message string
+	// SignalingURL is set with CodeWrongNode: where the room lives.
+	SignalingURL string
 }
 
 func (e *ProtocolError) Error() string { return string(e.Code) + ": " + e.Message }
@@ -142,9 +154,15 @@ type (
 	}
 	// Subscribe sets the quality wanted for a track (all tracks are
 	// subscribed on join; see PROTOCOL.md for what each quality does today).
+	//
+	// Width and Height, optional, are the size in device pixels at which
+	// the client renders the track; the SFU then sends no layer larger
+	// than needed for it. 0 or absent means unknown.
 	Subscribe struct {
 		TrackID string  `json:"trackId"`
 		Quality Quality `json:"quality"`
+		Width   int     `json:"width,omitempty"`
+		Height  int     `json:"height,omitempty"`
 	}
 	// RaiseHand raises or lowers the sender's hand.
 	RaiseHand struct {
@@ -240,6 +258,22 @@ type (
 	Error struct {
 		Code    ErrorCode `json:"code"`
 		Message string    `json:"message"`
+		// SignalingURL comes with CodeWrongNode: the WebSocket URL of the
+		// node that owns the room, where the same token is accepted.
+		SignalingURL string `json:"signalingUrl,omitempty"`
+	}
+	// QualityChange tells a subscriber which quality of a video track it now
+	// receives and why: the layer it asked for (requested), a lower one or
+	// none (audio_only) because its downlink cannot carry more (bandwidth),
+	// a lower one because it is large enough for the rendered size the
+	// client gave (size), or a lower one because the publisher sends nothing
+	// better (publisher).
+	// Sent when this changes, and on the first choice unless it is what was
+	// requested.
+	QualityChange struct {
+		TrackID string        `json:"trackId"`
+		Quality Quality       `json:"quality"`
+		Reason  QualityReason `json:"reason"`
 	}
 )
 
@@ -263,12 +297,14 @@ func (TrackUnpublished) MessageType() string  { return "track_unpublished" }
 func (ActiveSpeaker) MessageType() string     { return "active_speaker" }
 func (Hand) MessageType() string              { return "hand" }
 func (Error) MessageType() string             { return "error" }
+func (QualityChange) MessageType() string     { return "quality" }
 
 var clientMessages = registry(Join{}, Offer{}, Answer{}, Candidate{}, Publish{}, Unpublish{},
 	Subscribe{}, Mute{}, RaiseHand{}, Chat{}, Leave{}, Reconnect{})
 
 var serverMessages = registry(Joined{}, ParticipantJoined{}, ParticipantLeft{}, TrackPublished{},
-	TrackUnpublished{}, Mute{}, ActiveSpeaker{}, Hand{}, Chat{}, Offer{}, Answer{}, Candidate{}, Error{})
+	TrackUnpublished{}, Mute{}, ActiveSpeaker{}, Hand{}, Chat{}, Offer{}, Answer{}, Candidate{}, Error{},
+	QualityChange{})
 
 // registry maps each message's type name to its Go type.
 func registry(msgs ...Message) map[string]reflect.Type {
@@ -368,6 +404,9 @@ func validate(m Message) error {
 		case QualityHigh, QualityMedium, QualityLow, QualityAudioOnly:
 		default:
 			return perr(CodeInvalid, "subscribe: unknown quality %q", m.Quality)
+		}
+		if m.Width < 0 || m.Height < 0 || m.Width > MaxRenderSize || m.Height > MaxRenderSize {
+			return perr(CodeInvalid, "subscribe: width and height must be 0 to %d", MaxRenderSize)
 		}
 		return validTrackID(m.TrackID)
 	case Mute:

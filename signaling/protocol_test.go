@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -24,6 +25,7 @@ func TestProtocolRoundTrip(t *testing.T) {
 		Publish{TrackID: "t1", Kind: KindVideo, Source: SourceScreen},
 		Unpublish{TrackID: "t1"},
 		Subscribe{TrackID: "t1", Quality: QualityAudioOnly},
+		Subscribe{TrackID: "t1", Quality: QualityHigh, Width: 1280, Height: 720},
 		Mute{TrackID: "t1", Muted: true},
 		RaiseHand{Raised: true},
 		Chat{Text: "你好"},
@@ -45,6 +47,7 @@ func TestProtocolRoundTrip(t *testing.T) {
 		Chat{Text: "hi", UserID: "u1", SessionID: "s1", Name: "n", SentAt: 1700000000000},
 		Offer{SDP: "v=0\r\n", Tracks: map[string]string{"0": "t1"}},
 		Error{Code: CodeForbidden, Message: "no"},
+		QualityChange{TrackID: "t1", Quality: QualityAudioOnly, Reason: ReasonBandwidth},
 	}
 	for _, tc := range []struct {
 		msgs   []Message
@@ -91,6 +94,8 @@ func TestProtocolValidate(t *testing.T) {
 		Publish{TrackID: "t", Kind: KindVideo, Source: SourceMic},
 		Publish{TrackID: "t", Kind: "data", Source: SourceMic},
 		Subscribe{TrackID: "t", Quality: "4k"}, Subscribe{Quality: QualityHigh},
+		Subscribe{TrackID: "t", Quality: QualityHigh, Width: -1},
+		Subscribe{TrackID: "t", Quality: QualityHigh, Height: MaxRenderSize + 1},
 		Mute{}, Unpublish{}, Chat{}, Chat{Text: "\xff"}, Reconnect{Token: "x"},
 	}
 	for _, m := range bad {
@@ -104,6 +109,7 @@ func TestProtocolValidate(t *testing.T) {
 		Publish{TrackID: "t", Kind: KindVideo, Source: SourceCamera},
 		Candidate{Target: TargetSubscriber}, // end of candidates
 		Chat{Text: "ok"}, Leave{}, RaiseHand{},
+		Subscribe{TrackID: "t", Quality: QualityLow, Width: 640, Height: 360},
 	}
 	for _, m := range good {
 		if err := validate(m); err != nil {
@@ -130,11 +136,14 @@ func TestProtocolMatchesTypeScript(t *testing.T) {
 		}
 		var ts []string
 		for _, name := range regexp.MustCompile(`\w+`).FindAllString(string(m[1]), -1) {
-			lit := regexp.MustCompile(`(?s)export interface ` + name + `\b[^{]*\{\s*type: "([a-z_]+)"`).FindSubmatch(src)
+			lit := regexp.MustCompile(`(?s)export interface ` + name + `\b[^{]*\{\s*type: "([a-z_]+)";(.*?)\n\}`).FindSubmatch(src)
 			if lit == nil {
 				t.Fatalf("protocol.ts: %s member %s has no leading type literal", dir.union, name)
 			}
 			ts = append(ts, string(lit[1]))
+			if goType, ok := dir.reg[string(lit[1])]; ok {
+				checkFields(t, dir.union, name, string(lit[2]), goType)
+			}
 		}
 		slices.Sort(ts)
 		goTypes := slices.Sorted(maps.Keys(dir.reg))
@@ -144,5 +153,34 @@ func TestProtocolMatchesTypeScript(t *testing.T) {
 	}
 	if !regexp.MustCompile(`PROTOCOL_VERSION = 1\b`).Match(src) {
 		t.Error("protocol.ts PROTOCOL_VERSION is not 1")
+	}
+}
+
+// checkFields compares one TypeScript interface body with the Go type's JSON
+// fields. The server must understand every field a client sends, and a
+// client must know every field the server sends and nothing more.
+func checkFields(t *testing.T, union, name, body string, goType reflect.Type) {
+	t.Helper()
+	var tsFields []string
+	for _, f := range regexp.MustCompile(`(?m)^\s+(\w+)\??:`).FindAllStringSubmatch(body, -1) {
+		tsFields = append(tsFields, f[1])
+	}
+	var goFields []string
+	for f := range goType.Fields() {
+		if tag, _, _ := strings.Cut(f.Tag.Get("json"), ","); tag != "" && tag != "-" {
+			goFields = append(goFields, tag)
+		}
+	}
+	for _, f := range tsFields {
+		if !slices.Contains(goFields, f) {
+			t.Errorf("protocol.ts %s has field %s that Go's %s lacks", name, f, goType.Name())
+		}
+	}
+	if union == "ServerMessage" {
+		for _, f := range goFields {
+			if !slices.Contains(tsFields, f) {
+				t.Errorf("Go's %s sends field %s that protocol.ts %s lacks", goType.Name(), f, name)
+			}
+		}
 	}
 }

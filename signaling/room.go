@@ -30,11 +30,42 @@ type room struct {
 	tracks  map[string]*roomTrack   // by track id
 }
 
+// roomTrack is one published track. A simulcast track has up to
+// forward.MaxLayers layers, each with its own Up, arriving one by one (one
+// OnTrack per RID); a track without simulcast has one, in the top slot.
 type roomTrack struct {
 	info  TrackInfo // Muted is guarded by room.mu
 	codec webrtc.RTPCodecCapability
-	up    *forward.Up
 	owner *participant
+
+	mu     sync.Mutex // a leaf lock: taken under room.mu or participant.subMu
+	layers [forward.MaxLayers]*forward.Up
+}
+
+// ups returns the track's layers that have arrived, lowest first.
+func (t *roomTrack) ups() []*forward.Up {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	out := make([]*forward.Up, 0, forward.MaxLayers)
+	for _, up := range t.layers {
+		if up != nil {
+			out = append(out, up)
+		}
+	}
+	return out
+}
+
+func (t *roomTrack) has(up *forward.Up) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.layers[up.Layer()] == up
+}
+
+// close stops forwarding every layer.
+func (t *roomTrack) close() {
+	for _, up := range t.ups() {
+		up.Close()
+	}
 }
 
 func newRoom(id string) *room {
@@ -110,7 +141,7 @@ func (s *Server) leave(p *participant) {
 	s.mu.Unlock()
 
 	for _, t := range owned {
-		t.up.Close()
+		t.close()
 		for _, o := range others {
 			o.detach(t.info.TrackID)
 		}
@@ -118,10 +149,12 @@ func (s *Server) leave(p *participant) {
 	p.close()
 }
 
-// publish adds a track whose media has started to arrive and subscribes
-// everyone else to it. Errors: CodeConflict for a track id already in the
-// room; CodeNotFound when the owner has left meanwhile.
-func (r *room) publish(owner *participant, info TrackInfo, codec webrtc.RTPCodecCapability, up *forward.Up) error {
+// publish adds a track whose media has started to arrive (its first layer
+// is in t) and subscribes everyone else to it. Errors: CodeConflict for a
+// track id already in the room; CodeNotFound when the owner has left
+// meanwhile.
+func (r *room) publish(t *roomTrack) error {
+	owner, info := t.owner, t.info
 	r.mu.Lock()
 	if r.members[owner.info.SessionID] != owner {
 		r.mu.Unlock()
@@ -131,7 +164,6 @@ func (r *room) publish(owner *participant, info TrackInfo, codec webrtc.RTPCodec
 		r.mu.Unlock()
 		return perr(CodeConflict, "track %q is already published in this room", info.TrackID)
 	}
-	t := &roomTrack{info: info, codec: codec, up: up, owner: owner}
 	r.tracks[info.TrackID] = t
 	r.broadcastLocked(TrackPublished{Track: info}, nil)
 	subs := r.sortedMembers()
@@ -144,13 +176,30 @@ func (r *room) publish(owner *participant, info TrackInfo, codec webrtc.RTPCodec
 	return nil
 }
 
-// unpublish removes owner's track trackID. A non-nil up must match the
-// track's, so an old reader ending cannot remove a newer track with the same
-// id. Errors: CodeNotFound when owner has no such track.
+// addLayer adds a simulcast layer that arrived after the track's first one
+// and offers it to the track's subscribers. Before publish, it only records
+// the layer; publish's attach then picks it up.
+func (r *room) addLayer(t *roomTrack, up *forward.Up) {
+	t.mu.Lock()
+	t.layers[up.Layer()] = up
+	t.mu.Unlock()
+	r.mu.Lock()
+	subs := r.sortedMembers()
+	r.mu.Unlock()
+	for _, sub := range subs {
+		if sub != t.owner {
+			sub.addLayer(t, up)
+		}
+	}
+}
+
+// unpublish removes owner's track trackID. A non-nil up must be one of the
+// track's layers, so an old reader ending cannot remove a newer track with
+// the same id. Errors: CodeNotFound when owner has no such track.
 func (r *room) unpublish(owner *participant, trackID string, up *forward.Up) error {
 	r.mu.Lock()
 	t := r.tracks[trackID]
-	if t == nil || t.owner != owner || (up != nil && t.up != up) {
+	if t == nil || t.owner != owner || (up != nil && !t.has(up)) {
 		r.mu.Unlock()
 		return perr(CodeNotFound, "you have no track %q", trackID)
 	}
@@ -158,17 +207,18 @@ func (r *room) unpublish(owner *participant, trackID string, up *forward.Up) err
 	r.broadcastLocked(TrackUnpublished{TrackID: trackID, SessionID: owner.info.SessionID, UserID: owner.info.UserID}, nil)
 	subs := r.sortedMembers()
 	r.mu.Unlock()
-	t.up.Close()
+	t.close()
+	owner.forgetLayered(t)
 	for _, sub := range subs {
 		sub.detach(trackID)
 	}
 	return nil
 }
 
-// subscribe applies a subscriber's wanted quality. Until simulcast, the one
-// layer serves high, medium and low; audio_only on a video track detaches
-// it (saving the subscriber's downlink) and any other quality re-attaches
-// it. Errors: CodeNotFound for an unknown track.
+// subscribe applies a subscriber's wanted quality. audio_only on a video
+// track detaches it (saving the subscriber's downlink and decoder); high,
+// medium and low re-attach it if needed and cap its layer (see
+// participant.setWant). Errors: CodeNotFound for an unknown track.
 func (r *room) subscribe(p *participant, m Subscribe) error {
 	r.mu.Lock()
 	t := r.tracks[m.TrackID]
@@ -183,6 +233,7 @@ func (r *room) subscribe(p *participant, m Subscribe) error {
 		p.detach(m.TrackID)
 	} else {
 		p.attach(t)
+		p.setWant(m)
 	}
 	return nil
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/coder/websocket"
 	"github.com/pion/webrtc/v4"
 
+	"github.com/lianxin-hub/lianxin/signaling/cluster"
 	"github.com/lianxin-hub/lianxin/signaling/presence"
 )
 
@@ -65,6 +66,14 @@ type Options struct {
 	// order for each session, on the session's goroutine (so keep it quick).
 	// The hub records attendance with it; signaling itself keeps no record.
 	OnPresence func(RoomPresence)
+	// Directory, when set, makes this server one node of a cluster (see
+	// nodes.go): it registers as NodeID at PublicURL and takes joins only
+	// for the rooms the directory assigns it. The caller owns it and closes
+	// it after Close. Nil: a single node that takes every room.
+	Directory cluster.Directory
+	// PublicURL is where browsers reach this node's PathWebSocket, e.g.
+	// "wss://sfu-1.example.cn/rtc/ws"; required with Directory.
+	PublicURL string
 }
 
 // RoomPresence is one entry to (Joined) or exit from a room.
@@ -84,7 +93,7 @@ type Server struct {
 	iceServers  []ICEServer
 	iceFor      func(userID string) []ICEServer
 	log         *slog.Logger
-	api         *webrtc.API
+	api         apis
 	now         func() time.Time
 	origins     []string
 	anyOrigin   bool
@@ -93,6 +102,7 @@ type Server struct {
 	cancel      context.CancelFunc
 	sessions    sync.WaitGroup
 	busyStopped chan struct{}
+	node        *nodeLoop
 
 	mu       sync.Mutex
 	closed   bool
@@ -105,6 +115,9 @@ type Server struct {
 func New(opts Options) (*Server, error) {
 	if opts.Signer == nil {
 		return nil, errors.New("signaling: Options.Signer is required")
+	}
+	if opts.Directory != nil && opts.PublicURL == "" {
+		return nil, errors.New("signaling: Options.PublicURL is required with a Directory")
 	}
 	log := opts.Logger
 	if log == nil {
@@ -150,6 +163,7 @@ func New(opts Options) (*Server, error) {
 		defer close(s.busyStopped)
 		s.busy.run(ctx)
 	}()
+	s.node = startNode(s, opts.Directory, node, opts.PublicURL)
 	return s, nil
 }
 
@@ -257,6 +271,7 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 // releases presence marks. It is idempotent and always returns nil; it does
 // not close Options.Presence.
 func (s *Server) Close() error {
+	s.node.close() // first, so new joins are routed elsewhere
 	s.mu.Lock()
 	already := s.closed
 	s.closed = true

@@ -155,6 +155,9 @@ func (ss *session) join(id uint64, m Join) error {
 		ss.log.Info("join refused", "err", err)
 		return ss.refuse(id, perr(CodeUnauthorized, "%s", tokenProblem(err)))
 	}
+	if err := ss.srv.node.route(claims.RoomID); err != nil {
+		return ss.refuse(id, err)
+	}
 	info := ParticipantInfo{SessionID: ss.id, UserID: claims.UserID, Name: claims.Name, Role: claims.Role}
 	plog := ss.log.With("room", claims.RoomID, "user", claims.UserID, "role", claims.Role)
 	p, err := newParticipant(ss.srv.api, info, plog, ss.send, ss.fail)
@@ -213,7 +216,7 @@ func (ss *session) reportError(id uint64, err error) {
 	var te *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &pe):
-		ss.send(id, Error{Code: pe.Code, Message: pe.Message})
+		ss.send(id, Error{Code: pe.Code, Message: pe.Message, SignalingURL: pe.SignalingURL})
 	case errors.Is(err, ErrUnknownType):
 		ss.send(id, Error{Code: CodeInvalid, Message: err.Error()})
 	case errors.As(err, &se), errors.As(err, &te):

@@ -182,11 +182,13 @@ func runBenchAnalytics(ctx context.Context, args []string, stdout, stderr io.Wri
 	var reps, naiveReps int
 	var seed uint64
 	var naiveTimeout time.Duration
+	var only string
 	st, err := analyticsTool(ctx, "bench analytics", benchAnalyticsUsage, args, stderr, func(fs *flag.FlagSet) {
 		fs.IntVar(&reps, "reps", 60, "measured runs of each view (after one unmeasured warm-up)")
 		fs.IntVar(&naiveReps, "naive-reps", 2, "runs of each view computed from the raw tables (0 skips them)")
 		fs.DurationVar(&naiveTimeout, "naive-timeout", 3*time.Minute, "give up a raw computation after this long")
 		fs.Uint64Var(&seed, "seed", 1, "seed of the filter mix")
+		fs.StringVar(&only, "views", "", "comma-separated names (or name prefixes) of the views to run; empty runs all")
 	})
 	if err != nil {
 		return err
@@ -198,7 +200,32 @@ func runBenchAnalytics(ctx context.Context, args []string, stdout, stderr io.Wri
 	if reps < 1 || naiveReps < 0 {
 		return errors.New("bench analytics: --reps must be at least 1 and --naive-reps at least 0")
 	}
-	return benchAnalytics(ctx, st, reps, naiveReps, naiveTimeout, seed, stdout, stderr)
+	views, err := pickViews(only)
+	if err != nil {
+		return err
+	}
+	return benchAnalytics(ctx, st, views, reps, naiveReps, naiveTimeout, seed, stdout, stderr)
+}
+
+// pickViews is the views --views names (by name or prefix), all when empty.
+func pickViews(only string) ([]benchView, error) {
+	if strings.TrimSpace(only) == "" {
+		return benchViews, nil
+	}
+	var out []benchView
+	for _, name := range strings.Split(only, ",") {
+		name = strings.TrimSpace(name)
+		n := len(out)
+		for _, v := range benchViews {
+			if strings.HasPrefix(v.name, name) && !slices.ContainsFunc(out, func(x benchView) bool { return x.name == v.name }) {
+				out = append(out, v)
+			}
+		}
+		if len(out) == n {
+			return nil, fmt.Errorf("bench analytics: --views: no view is called %q", name)
+		}
+	}
+	return out, nil
 }
 
 // benchView is one dashboard view as the benchmark runs it; raw reports
@@ -240,7 +267,7 @@ var benchViews = []benchView{
 	}, "n/a: rollups and raw consultation tables"},
 }
 
-func benchAnalytics(ctx context.Context, st *store.Store, reps, naiveReps int, naiveTimeout time.Duration, seed uint64,
+func benchAnalytics(ctx context.Context, st *store.Store, views []benchView, reps, naiveReps int, naiveTimeout time.Duration, seed uint64,
 	stdout, stderr io.Writer) error {
 	a, env, err := benchActor(ctx, st)
 	if err != nil {
@@ -256,8 +283,8 @@ func benchAnalytics(ctx context.Context, st *store.Store, reps, naiveReps int, n
 		naiveTimedOut bool
 		agree         string
 	}
-	results := make([]result, len(benchViews))
-	for vi, v := range benchViews {
+	results := make([]result, len(views))
+	for vi, v := range views {
 		fmt.Fprintf(stderr, "bench: %-20s %d runs", v.name, reps)
 		var first any
 		for i, f := range filters {
@@ -312,7 +339,7 @@ func benchAnalytics(ctx context.Context, st *store.Store, reps, naiveReps int, n
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "view\truns\tp50 ms\tp95 ms\tp95 < 100 ms\tnaive runs\tnaive p50 ms\tnaive p95 ms\tspeed-up (p50)\tsame figures")
 	worst := time.Duration(0)
-	for vi, v := range benchViews {
+	for vi, v := range views {
 		r := results[vi]
 		p50, p95 := pct(r.fast, 0.5), pct(r.fast, 0.95)
 		worst = max(worst, p95)

@@ -170,6 +170,20 @@ func TestSeedTinyScaleAndBench(t *testing.T) {
 				}
 			}
 		}
+		// --views runs only the views named (by prefix), and refuses a name it does not know.
+		some, stderr, err := call(t, runBenchAnalytics, append([]string{"--reps", "2", "--naive-reps", "1", "--views", "flows,members"}, dbFlags(dir, url)...)...)
+		if err != nil {
+			t.Fatalf("bench analytics --views: %v\n%s", err, stderr)
+		}
+		for _, v := range benchViews {
+			if want := v.name == "flows (Sankey)" || v.name == "members table"; strings.Contains(some, v.name+" ") != want {
+				t.Errorf("--views flows,members: %q in the report = %v:\n%s", v.name, !want, some)
+			}
+		}
+		if _, _, err := call(t, runBenchAnalytics, append([]string{"--views", "sankey"}, dbFlags(dir, url)...)...); err == nil ||
+			!strings.Contains(err.Error(), `"sankey"`) {
+			t.Errorf("--views sankey = %v; want a refusal naming it", err)
+		}
 		t.Logf("seed and bench reports:\n%s", out)
 		if !strings.Contains(out, "worst p95") {
 			t.Errorf("no summary:\n%s", out)

@@ -23,6 +23,7 @@ import (
 	"github.com/lianxin-hub/lianxin/internal/secret"
 	"github.com/lianxin-hub/lianxin/internal/store"
 	"github.com/lianxin-hub/lianxin/signaling"
+	"github.com/lianxin-hub/lianxin/signaling/cluster"
 	"github.com/lianxin-hub/lianxin/signaling/presence"
 )
 
@@ -32,6 +33,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	m.Config.Register(fs)
 	m.Config.RegisterDemo(fs)
+	m.Config.RegisterServeSFU(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -51,6 +53,9 @@ type Main struct {
 	Store    *store.Store
 	Presence presence.Presence
 	SFU      *signaling.Server
+	// Nodes routes room joins to external SFU nodes (LIANXIN_SFU_MODE=external);
+	// then SFU is nil and the hub serves no /rtc/.
+	Nodes cluster.Directory
 	// Clock, when set, replaces the wall clock of the store and the SFU
 	// (end-to-end tests move it instead of waiting).
 	Clock func() time.Time
@@ -118,23 +123,44 @@ func (m *Main) Run(ctx context.Context) error {
 	// The signaling server trusts only room tokens signed with a key derived
 	// from the master key; the hub signs them after checking the record.
 	signer := signaling.NewSigner(keys.RoomTokenKey())
-	if m.relay, err = startRelay(&m.Config, keys, m.Clock, m.Logger); err != nil {
-		return err
-	}
-	m.SFU, err = signaling.New(signaling.Options{Signer: signer, Presence: m.Presence, NodeID: m.Config.NodeID,
-		Logger: m.Logger, OnPresence: m.recordAttendance, Now: m.Clock})
+	external, err := externalSFU(&m.Config)
 	if err != nil {
 		return err
 	}
+	// With external SFU nodes, each node runs its own TURN server and hands
+	// it out in joined; the hub still hands out LIANXIN_TURN_URLS.
+	turnConfig := m.Config
+	if external {
+		turnConfig.TURNMode = config.TURNOff
+	}
+	m.relay, err = startRelay(&turnConfig, keys, m.Clock, m.Logger)
+	if err != nil {
+		return err
+	}
+	if external {
+		nodes, err := openNodes(&m.Config)
+		if err != nil {
+			return err
+		}
+		m.Nodes = nodes
+	} else {
+		m.SFU, err = signaling.New(signaling.Options{Signer: signer, Presence: m.Presence, NodeID: m.Config.NodeID,
+			Logger: m.Logger, OnPresence: m.recordAttendance, Now: m.Clock})
+		if err != nil {
+			return err
+		}
+	}
 	api := httpapi.New(httpapi.Options{Store: st, Presence: m.Presence, Logger: m.Logger, Web: web,
-		TrustProxy: m.Config.TrustProxy, Version: version, Rooms: signer,
+		TrustProxy: m.Config.TrustProxy, Version: version, Rooms: signer, Nodes: m.Nodes,
 		TURNURLs: m.relay.urls, TURN: m.relay.creds})
 	m.listener, err = net.Listen("tcp", m.Config.Addr)
 	if err != nil {
 		return err
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/rtc/", m.SFU)
+	if m.SFU != nil {
+		mux.Handle("/rtc/", m.SFU)
+	}
 	mux.Handle("/", api.Handler())
 	m.server = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
@@ -250,6 +276,9 @@ func (m *Main) Close() error {
 		if _, err := m.Store.SealAudit(context.Background(), 10000); err != nil {
 			errs = append(errs, err)
 		}
+	}
+	if m.Nodes != nil {
+		errs = append(errs, m.Nodes.Close())
 	}
 	if m.Presence != nil {
 		errs = append(errs, m.Presence.Close())

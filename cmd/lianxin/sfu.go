@@ -13,6 +13,7 @@ import (
 
 	"github.com/lianxin-hub/lianxin/internal/config"
 	"github.com/lianxin-hub/lianxin/signaling"
+	"github.com/lianxin-hub/lianxin/signaling/cluster"
 	"github.com/lianxin-hub/lianxin/signaling/presence"
 )
 
@@ -26,6 +27,7 @@ func runSFU(ctx context.Context, args []string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("sfu", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	c.Register(fs)
+	c.RegisterSFU(fs)
 	var origins string
 	fs.StringVar(&origins, "allowed-origins", "", "comma-separated browser origins allowed besides the request's own host (the hub's address when it is elsewhere)")
 	if err := fs.Parse(args); err != nil {
@@ -52,24 +54,40 @@ func runSFU(ctx context.Context, args []string, stderr io.Writer) error {
 		}
 	}
 	defer p.Close()
+	ln, err := net.Listen("tcp", c.Addr) // before New registers the node, so routed clients find it listening
+	if err != nil {
+		return err
+	}
+	// With a public URL the node registers in Redis, and the hub
+	// (LIANXIN_SFU_MODE=external) routes rooms to it; without, it is a lone
+	// node that takes every room, as before.
+	var nodes cluster.Directory
+	if c.SFUPublicURL != "" {
+		d, err := openNodes(&c)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		defer d.Close()
+		nodes = d
+	}
 	// Browsers get this node's TURN servers, with fresh credentials, in
 	// joined; the hub's join answer may also list them (LIANXIN_TURN_URLS).
 	r, err := startRelay(&c, keys, nil, log)
 	if err != nil {
+		ln.Close()
 		return err
 	}
 	defer r.Close()
 	srv, err := signaling.New(signaling.Options{Signer: signaling.NewSigner(keys.RoomTokenKey()), Presence: p,
-		NodeID: c.NodeID, Logger: log, AllowedOrigins: splitList(origins),
+		NodeID: c.NodeID, Logger: log, AllowedOrigins: splitList(origins), Directory: nodes, PublicURL: c.SFUPublicURL,
 		ICEServersFor: func(userID string) []signaling.ICEServer { return r.iceServers(userID, time.Now()) }})
 	if err != nil {
+		ln.Close()
 		return err
 	}
-	ln, err := net.Listen("tcp", c.Addr)
-	if err != nil {
-		return err
-	}
-	log.Info("lianxin sfu serving", "addr", ln.Addr().String(), "path", signaling.PathWebSocket, "node", c.NodeID)
+	log.Info("lianxin sfu serving", "addr", ln.Addr().String(), "path", signaling.PathWebSocket, "node", c.NodeID,
+		"public_url", c.SFUPublicURL)
 	return srv.Run(ctx, ln)
 }
 

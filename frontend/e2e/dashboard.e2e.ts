@@ -28,6 +28,8 @@ async function api<T>(page: Page, method: string, path: string, body?: unknown):
 }
 
 const figure = (page: Page, id: string) => page.getByTestId(`kpi-${id}`).innerText().then((s) => s.trim());
+/** An InputNumber's <input>, whether the test id lands on it or on its wrapper. */
+const numberInput = (page: Page, id: string) => page.locator(`input[data-testid="${id}"], [data-testid="${id}"] input`).first();
 const asNumber = (s: string) => (/^\d+$/.test(s) ? Number(s) : s === '0' ? 0 : -1);
 
 describe('analytics dashboard', () => {
@@ -105,5 +107,56 @@ describe('analytics dashboard', () => {
     } finally {
       await api(admin, 'PUT', `/alliances/${allianceId}/analytics-settings`, { minCellSize: before.json.minCellSize });
     }
-  });
+  }, 120_000);
+
+  it('an administrator sets, edits and deletes a member goal in the browser, and the scoreboard rates the member against it', async () => {
+    const admin = b.page();
+    await login(admin, 'admin');
+    await admin.getByTestId('menu-dashboard').click();
+    await admin.getByTestId('dash-scoreboard-table').waitFor();
+    const year = Number(await numberInput(admin, 'dash-year').inputValue());
+    const alliances = await api<{ items: { id: string }[] }>(admin, 'GET', '/alliances');
+    const allianceId = alliances.json.items[0].id;
+    const goalsNow = async () =>
+      (await api<{ items: { id: string; measure: string; target: number; weight: number }[] }>(admin, 'GET', `/analytics/goals?alliance=${allianceId}&year=${year}`)).json.items;
+    // A goal left behind by an earlier run would make "add" answer 409.
+    for (const g of await goalsNow()) if (g.measure === 'ward_rounds_held') await api(admin, 'DELETE', `/analytics/goals/${g.id}`);
+
+    await admin.getByTestId('dash-goals').click();
+    await admin.getByTestId('goals-editor').waitFor();
+    await chooseOption(admin, 'goal-member', CORE, CORE.slice(0, 4));
+    await chooseOption(admin, 'goal-measure', '远程查房次数', '查房次数');
+    await numberInput(admin, 'goal-target').fill('12');
+    await numberInput(admin, 'goal-weight').fill('2');
+    const created = admin.waitForResponse((r) => r.url().endsWith('/api/v1/analytics/goals') && r.request().method() === 'POST');
+    await admin.getByTestId('goal-add').click();
+    expect((await created).status()).toBe(201);
+    await admin.getByTestId('goal-edit-ward_rounds_held').waitFor();
+    expect((await goalsNow()).find((g) => g.measure === 'ward_rounds_held')).toMatchObject({ target: 12, weight: 2 });
+
+    // Edit the target through the modal.
+    await admin.getByTestId('goal-edit-ward_rounds_held').click();
+    await numberInput(admin, 'goal-edit-target').fill('24');
+    const patched = admin.waitForResponse((r) => r.url().includes('/api/v1/analytics/goals/') && r.request().method() === 'PATCH');
+    await admin.getByTestId('goal-save').click();
+    expect((await patched).status()).toBe(200);
+    await expect.poll(async () => (await goalsNow()).find((g) => g.measure === 'ward_rounds_held')?.target).toBe(24);
+
+    // The scoreboard (behind the drawer) now rates the core hospital against it.
+    await admin.locator('.ant-drawer-close').click();
+    const row = admin.getByTestId('dash-scoreboard-table').locator('tr', { hasText: CORE }).first();
+    await row.waitFor();
+    await row.locator('.ant-table-row-expand-icon').click();
+    const detail = admin.getByTestId('dash-scoreboard-goals').locator('tr', { hasText: '远程查房次数' });
+    await detail.waitFor();
+    expect(await detail.innerText()).toContain('24');
+
+    // Delete it again.
+    await admin.getByTestId('dash-goals').click();
+    await admin.getByTestId('goal-delete-ward_rounds_held').click();
+    const deleted = admin.waitForResponse((r) => r.url().includes('/api/v1/analytics/goals/') && r.request().method() === 'DELETE');
+    await admin.locator('.ant-popconfirm .ant-btn-primary').click();
+    expect((await deleted).status()).toBe(204);
+    await expect.poll(async () => (await goalsNow()).some((g) => g.measure === 'ward_rounds_held')).toBe(false);
+  }, 120_000);
 });

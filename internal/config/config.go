@@ -27,6 +27,9 @@ type Config struct {
 	NodeID         string        // LIANXIN_NODE_ID
 	PresenceTTL    time.Duration // LIANXIN_PRESENCE_TTL
 	ShutdownPeriod time.Duration // LIANXIN_SHUTDOWN_TIMEOUT
+	SFUMode        string        // LIANXIN_SFU_MODE: SFUEmbedded or SFUExternal (serve)
+	SFUPublicURL   string        // LIANXIN_SFU_PUBLIC_URL (lianxin sfu)
+	SFUHeartbeat   time.Duration // LIANXIN_SFU_HEARTBEAT; a node is dead after 3 missed
 
 	// TURN relay: read them through TURN(), which checks them.
 	TURNMode       string        // LIANXIN_TURN: auto, on or off
@@ -37,6 +40,12 @@ type Config struct {
 	TURNSecret     string        // LIANXIN_TURN_SECRET; "" = derived from the master key
 	TURNTTL        time.Duration // LIANXIN_TURN_TTL
 }
+
+// The values of LIANXIN_SFU_MODE.
+const (
+	SFUEmbedded = "embedded" // the hub runs the SFU in its own process (default)
+	SFUExternal = "external" // `lianxin sfu` nodes register in Redis; the hub routes joins to them
+)
 
 // Register defines the flags on fs, with defaults from the environment.
 func (c *Config) Register(fs *flag.FlagSet) {
@@ -52,6 +61,7 @@ func (c *Config) Register(fs *flag.FlagSet) {
 	fs.StringVar(&c.NodeID, "node-id", env("LIANXIN_NODE_ID", host), "this node's name in presence (LIANXIN_NODE_ID)")
 	fs.DurationVar(&c.PresenceTTL, "presence-ttl", envDuration("LIANXIN_PRESENCE_TTL", 45*time.Second), "how long a heartbeat keeps a user online (LIANXIN_PRESENCE_TTL)")
 	fs.DurationVar(&c.SLAInterval, "sla-check-interval", envDuration("LIANXIN_SLA_CHECK_INTERVAL", time.Minute), "how often referral SLA clocks are checked for breaches (LIANXIN_SLA_CHECK_INTERVAL)")
+	fs.DurationVar(&c.SFUHeartbeat, "sfu-heartbeat", envDuration("LIANXIN_SFU_HEARTBEAT", 2*time.Second), "how often SFU nodes report their load to Redis; a node silent for 3 beats is dead (LIANXIN_SFU_HEARTBEAT)")
 	c.registerTURN(fs)
 	fs.DurationVar(&c.ShutdownPeriod, "shutdown-timeout", envDuration("LIANXIN_SHUTDOWN_TIMEOUT", 10*time.Second), "grace period for open requests at shutdown (LIANXIN_SHUTDOWN_TIMEOUT)")
 }
@@ -59,6 +69,16 @@ func (c *Config) Register(fs *flag.FlagSet) {
 // RegisterDemo adds the --demo flag (serve only).
 func (c *Config) RegisterDemo(fs *flag.FlagSet) {
 	fs.BoolVar(&c.Demo, "demo", envBool("LIANXIN_DEMO"), "seed the demo alliance once, with known passwords (LIANXIN_DEMO=1)")
+}
+
+// RegisterServeSFU adds --sfu-mode (serve only).
+func (c *Config) RegisterServeSFU(fs *flag.FlagSet) {
+	fs.StringVar(&c.SFUMode, "sfu-mode", env("LIANXIN_SFU_MODE", SFUEmbedded), "embedded: video runs in this process; external: joins go to `lianxin sfu` nodes registered in Redis (LIANXIN_SFU_MODE)")
+}
+
+// RegisterSFU adds --public-url (lianxin sfu only).
+func (c *Config) RegisterSFU(fs *flag.FlagSet) {
+	fs.StringVar(&c.SFUPublicURL, "public-url", env("LIANXIN_SFU_PUBLIC_URL", ""), "this node's signaling URL as browsers reach it, e.g. wss://sfu-1.example.cn/rtc/ws; with --redis-url it registers the node for the hub to route rooms to (LIANXIN_SFU_PUBLIC_URL)")
 }
 
 // MasterKey decodes SecretKey; ok is false when it is unset.

@@ -99,6 +99,7 @@ type env struct {
 }
 
 // newEnv seeds st with the demo alliance and serves the API on it until the test ends.
+// tweak, if given, adjusts the server's Options (video, SFU nodes).
 func newEnv(t *testing.T, st *store.Store, tweak ...func(*Options)) *env {
 	t.Helper()
 	ctx := context.Background()

@@ -1,6 +1,8 @@
 package httpapi
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"strings"
 	"time"
@@ -10,6 +12,7 @@ import (
 	"github.com/lianxin-hub/lianxin/internal/apperr"
 	"github.com/lianxin-hub/lianxin/internal/auth"
 	"github.com/lianxin-hub/lianxin/signaling"
+	"github.com/lianxin-hub/lianxin/signaling/cluster"
 )
 
 // RoomTokenTTL is how long a room token may be used to join; the session
@@ -50,9 +53,31 @@ func (s *Server) joinRoom(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	url, err := s.signalingURLFor(ctx, g.RoomID)
+	if err != nil {
+		return err
+	}
 	ice := append(append([]signaling.ICEServer{}, s.iceServers...), s.turnServers(a.UserID)...)
 	return c.JSON(http.StatusOK, joinView{RoomID: g.RoomID, Role: g.Role, Title: g.Title, Token: tok, ExpiresAt: exp,
-		SignalingURL: s.signalingURL, ICEServers: ice})
+		SignalingURL: url, ICEServers: ice})
+}
+
+// signalingURLFor names the SFU node that holds roomID: this hub's own
+// endpoint, or with external nodes the one the directory assigns (choosing
+// the least loaded live node the first time). Errors: Conflict when no node
+// is alive; directory failures are internal.
+func (s *Server) signalingURLFor(ctx context.Context, roomID string) (string, error) {
+	if s.nodes == nil {
+		return s.signalingURL, nil
+	}
+	n, err := s.nodes.Assign(ctx, roomID)
+	if errors.Is(err, cluster.ErrNoNodes) {
+		return "", apperr.Errorf(apperr.Conflict, "no video node is running; try again shortly")
+	}
+	if err != nil {
+		return "", err
+	}
+	return n.URL, nil
 }
 
 // openRoom opens an ad hoc call: the caller hosts, the invitees take part.

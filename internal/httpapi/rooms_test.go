@@ -1,85 +1,87 @@
 package httpapi
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
-	"slices"
-	"strconv"
+	"context"
+	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/lianxin-hub/lianxin/internal/store"
 	"github.com/lianxin-hub/lianxin/internal/store/storetest"
 	"github.com/lianxin-hub/lianxin/signaling"
-	"github.com/lianxin-hub/lianxin/signaling/turn"
+	"github.com/lianxin-hub/lianxin/signaling/cluster"
+	"github.com/lianxin-hub/lianxin/signaling/cluster/clustertest"
 )
 
-// TestRoomJoinHandsOutTURNCredentials: the join answer carries the
-// configured STUN URL as it is and the TURN URLs (UDP and TCP) with
-// short-lived credentials for the joining user, which the TURN REST API
-// scheme (the embedded server, coturn) accepts until they expire.
-func TestRoomJoinHandsOutTURNCredentials(t *testing.T) {
+var roomSigner = signaling.NewSigner([]byte(strings.Repeat("k", 32)))
+
+// openCall opens an ad hoc call hosted by chc-doctor with county-doctor
+// invited, and stores its id as {{room}}.
+func openCall(t *testing.T, e *env, title string) {
+	t.Helper()
+	e.run(t, []scenario{{name: "open " + title, actor: "chc-doctor", method: http.MethodPost, path: "/api/v1/rooms",
+		body:       `{"title":"` + title + `","invitees":["{{user.county-doctor}}"]}`,
+		wantStatus: http.StatusCreated, capture: map[string]string{"room": "id"}}})
+}
+
+// Without SFU nodes the join answer points at the hub's own endpoint.
+func TestRoomJoinSignalsOnTheHub(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		creds := turn.Credentials{Secret: "shared-with-coturn", TTL: time.Hour}
-		urls := []string{"stun:stun.example.cn:3478", "turn:turn.example.cn:3478?transport=udp",
-			"turn:turn.example.cn:3478?transport=tcp"}
-		e := newEnv(t, st, func(o *Options) {
-			o.Rooms = signaling.NewSigner(bytes.Repeat([]byte{7}, 32))
-			o.TURNURLs, o.TURN = urls, creds
-		})
-		e.run(t, []scenario{
-			{name: "open a call", actor: "chc-doctor", method: "POST", path: "/api/v1/rooms",
-				body: `{"title":"疑难病例讨论","invitees":["{{user.county-doctor}}"]}`, wantStatus: 201,
-				capture: map[string]string{"room": "id"}},
-			{name: "join it", actor: "county-doctor", method: "POST", path: "/api/v1/rooms/{{room}}/join",
-				wantStatus: 200, wantContains: []string{`"iceServers"`},
-				after: func(t *testing.T, e *env, r *response) {
-					var j joinView
-					if err := json.Unmarshal(r.body, &j); err != nil {
-						t.Fatal(err)
-					}
-					if len(j.ICEServers) != 2 {
-						t.Fatalf("iceServers = %+v, want a STUN entry and a TURN entry", j.ICEServers)
-					}
-					stun, relay := j.ICEServers[0], j.ICEServers[1]
-					if !slices.Equal(stun.URLs, urls[:1]) || stun.Username != "" || stun.Credential != "" {
-						t.Fatalf("STUN entry %+v, want the URL without credentials", stun)
-					}
-					if !slices.Equal(relay.URLs, urls[1:]) {
-						t.Fatalf("TURN URLs %v, want %v", relay.URLs, urls[1:])
-					}
-					user := e.get(t, "user.county-doctor")
-					now := st.Now()
-					if id, err := creds.Check(relay.Username, relay.Credential, now); err != nil || id != user {
-						t.Fatalf("credentials %q/%q: user %q, %v; want valid for %s", relay.Username, relay.Credential, id, err, user)
-					}
-					exp, _, _ := strings.Cut(relay.Username, ":")
-					if got, _ := strconv.ParseInt(exp, 10, 64); got < now.Add(time.Hour-time.Minute).Unix() || got > now.Add(time.Hour).Unix() {
-						t.Fatalf("expiry %s, want an hour from now (%d)", exp, now.Add(time.Hour).Unix())
-					}
-					if _, err := creds.Check(relay.Username, relay.Credential, now.Add(time.Hour+time.Second)); !errors.Is(err, turn.ErrExpired) {
-						t.Fatalf("after the TTL: %v, want expired", err)
-					}
-					if _, err := (turn.Credentials{Secret: "another"}).Check(relay.Username, relay.Credential, now); err == nil {
-						t.Fatal("accepted under another secret")
-					}
-				}},
-		})
+		e := newEnv(t, st, func(o *Options) { o.Rooms = roomSigner })
+		openCall(t, e, "会诊")
+		e.run(t, []scenario{{name: "join", actor: "county-doctor", method: http.MethodPost, path: "/api/v1/rooms/{{room}}/join",
+			wantStatus: http.StatusOK, wantContains: []string{`"signalingUrl":"/rtc/ws"`, `"role":"participant"`}}})
 	})
 }
 
-// Without TURN configured, the answer still carries an empty list, never null.
-func TestRoomJoinWithoutTURN(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		e := newEnv(t, st, func(o *Options) { o.Rooms = signaling.NewSigner(bytes.Repeat([]byte{7}, 32)) })
-		e.run(t, []scenario{
-			{name: "open a call", actor: "chc-doctor", method: "POST", path: "/api/v1/rooms",
-				body: `{"title":"会诊","invitees":["{{user.county-doctor}}"]}`, wantStatus: 201,
-				capture: map[string]string{"room": "id"}},
-			{name: "join it", actor: "county-doctor", method: "POST", path: "/api/v1/rooms/{{room}}/join",
-				wantStatus: 200, wantContains: []string{`"iceServers":[]`}},
-		})
+// With external nodes the join answer names the node that owns the room:
+// the least loaded one at the first join, the same one after, and a live
+// one again once the owner is gone.
+func TestRoomJoinRoutesToTheOwningNode(t *testing.T) {
+	t.Run("memory", func(t *testing.T) {
+		testRoomRouting(t, cluster.NewMemory(cluster.Options{}))
 	})
+	t.Run("redis", func(t *testing.T) {
+		url := clustertest.RedisURL(t)
+		d, err := cluster.OpenRedis(url, cluster.Options{Prefix: clustertest.Prefix(t, url)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = d.Close() })
+		testRoomRouting(t, d)
+	})
+}
+
+func testRoomRouting(t *testing.T, dir cluster.Directory) {
+	st := storetest.Open(t, store.SQLite)
+	e := newEnv(t, st, func(o *Options) { o.Rooms = roomSigner; o.Nodes = dir })
+	ctx := context.Background()
+	openCall(t, e, "无节点")
+	e.run(t, []scenario{{name: "no node alive", actor: "chc-doctor", method: http.MethodPost,
+		path: "/api/v1/rooms/{{room}}/join", wantStatus: http.StatusConflict, wantContains: []string{"no video node"}}})
+
+	for _, n := range []cluster.Node{
+		{ID: "sfu-1", URL: "wss://sfu-1.example.cn/rtc/ws", Participants: 40, Rooms: 4},
+		{ID: "sfu-2", URL: "wss://sfu-2.example.cn/rtc/ws", Participants: 3, Rooms: 1},
+	} {
+		if err := dir.Register(ctx, n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	openCall(t, e, "两个节点")
+	e.run(t, []scenario{
+		{name: "first join goes to the less loaded node", actor: "chc-doctor", method: http.MethodPost,
+			path: "/api/v1/rooms/{{room}}/join", wantStatus: http.StatusOK,
+			wantContains: []string{`"signalingUrl":"wss://sfu-2.example.cn/rtc/ws"`, `"role":"host"`}},
+		{name: "the invitee is sent to the same node", actor: "county-doctor", method: http.MethodPost,
+			path: "/api/v1/rooms/{{room}}/join", wantStatus: http.StatusOK,
+			wantContains: []string{`"signalingUrl":"wss://sfu-2.example.cn/rtc/ws"`}},
+	})
+	// sfu-2 leaves (Close deregisters it): the room moves to sfu-1.
+	if err := dir.Deregister(ctx, "sfu-2"); err != nil {
+		t.Fatal(err)
+	}
+	e.run(t, []scenario{{name: "rejoin after the owner left", actor: "county-doctor", method: http.MethodPost,
+		path: "/api/v1/rooms/{{room}}/join", wantStatus: http.StatusOK,
+		wantContains: []string{`"signalingUrl":"wss://sfu-1.example.cn/rtc/ws"`}}})
 }

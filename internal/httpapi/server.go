@@ -21,6 +21,7 @@ import (
 	"github.com/lianxin-hub/lianxin/internal/apperr"
 	"github.com/lianxin-hub/lianxin/internal/store"
 	"github.com/lianxin-hub/lianxin/signaling"
+	"github.com/lianxin-hub/lianxin/signaling/cluster"
 	"github.com/lianxin-hub/lianxin/signaling/presence"
 	"github.com/lianxin-hub/lianxin/signaling/turn"
 )
@@ -45,6 +46,10 @@ type Options struct {
 	SignalingURL string
 	// ICEServers are the STUN/TURN servers handed to clients that join.
 	ICEServers []signaling.ICEServer
+	// Nodes, when set, routes joins to external SFU nodes: the join answer's
+	// signalingUrl is that of the node the directory assigns the room to,
+	// instead of SignalingURL.
+	Nodes cluster.Directory
 	// TURNURLs are handed to clients that join after ICEServers, the turn:
 	// and turns: ones with fresh credentials from TURN for the joining user.
 	TURNURLs []string
@@ -65,6 +70,7 @@ type Server struct {
 	rooms        *signaling.Signer
 	signalingURL string
 	iceServers   []signaling.ICEServer
+	nodes        cluster.Directory
 	turnURLs     []string
 	turn         turn.Credentials
 }
@@ -83,7 +89,7 @@ func New(o Options) *Server {
 	}
 	s := &Server{store: o.Store, presence: o.Presence, log: o.Logger, web: o.Web, version: o.Version,
 		metrics: newMetrics(prometheus.NewRegistry()), broker: newBroker(),
-		rooms: o.Rooms, signalingURL: o.SignalingURL, iceServers: o.ICEServers,
+		rooms: o.Rooms, signalingURL: o.SignalingURL, iceServers: o.ICEServers, nodes: o.Nodes,
 		turnURLs: o.TURNURLs, turn: o.TURN}
 	if s.signalingURL == "" {
 		s.signalingURL = "/rtc/ws"

@@ -109,7 +109,7 @@ func TestUpRequestKeyframe(t *testing.T) {
 // with a dead Down.
 func TestUpAddAfterClose(t *testing.T) {
 	up := NewUp(nil, UpConfig{Kind: webrtc.RTPCodecTypeAudio})
-	d := &Down{up: up}
+	d := NewDown(nil, nil, DownConfig{})
 	if !up.Add(d) {
 		t.Fatal("Add on an open Up failed")
 	}

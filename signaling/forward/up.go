@@ -1,7 +1,9 @@
 // Package forward is the SFU's forwarding hot path: an Up reads one published
-// track, keeps its packets in a packet cache and writes each one to every
-// subscriber's Down; a Down answers its subscriber's NACKs from that cache and
-// turns PLI/FIR into throttled keyframe requests to the publisher.
+// track (or one simulcast layer of it), keeps its packets in a packet cache
+// and writes each one to every subscriber's Down; a Down forwards the layer
+// its subscriber should get, rewriting sequence numbers and timestamps so
+// layer switches are seamless, answers NACKs from the right layer's cache
+// and turns PLI/FIR into throttled keyframe requests to the publisher.
 //
 // It knows RTP and RTCP, not rooms, roles or signaling. It must never import
 // the signaling package (which imports it) nor anything under internal/.
@@ -39,6 +41,9 @@ const (
 type UpConfig struct {
 	// Kind is audio or video; only video tracks send keyframe requests.
 	Kind webrtc.RTPCodecType
+	// Layer is the simulcast layer, 0 (lowest) to MaxLayers-1; a track
+	// without simulcast is one layer, conventionally MaxLayers-1.
+	Layer int
 	// SSRC is the publisher's media SSRC, the target of keyframe requests.
 	SSRC uint32
 	// CacheSize is the packet cache capacity; 0 picks a default by Kind.
@@ -57,6 +62,7 @@ type UpConfig struct {
 type Up struct {
 	src       Source
 	kind      webrtc.RTPCodecType
+	layer     int
 	ssrc      uint32
 	cache     *packetcache.Cache
 	keyframes Throttle
@@ -69,7 +75,21 @@ type Up struct {
 	done   chan struct{}
 
 	keyframeRequests atomic.Uint64
+
+	// Bitrate measurement, written by Run only.
+	windowStart int64 // unix nanoseconds
+	windowBytes uint64
+	bitrate     atomic.Uint64 // bits per second over the last whole window
+	lastPacket  atomic.Int64  // unix nanoseconds
+	size        atomic.Uint32 // width<<16 | height from the last keyframe; 0 unknown
 }
+
+// rateWindow is the bitrate measurement period; a layer that sent nothing
+// for inactiveAfter counts as stopped.
+const (
+	rateWindow    = 500 * time.Millisecond
+	inactiveAfter = 1500 * time.Millisecond
+)
 
 // NewUp returns an Up reading src; call Run to start forwarding.
 func NewUp(src Source, cfg UpConfig) *Up {
@@ -92,9 +112,10 @@ func NewUp(src Source, cfg UpConfig) *Up {
 	if sendPLI == nil {
 		sendPLI = func(uint32) error { return nil }
 	}
-	return &Up{
+	u := &Up{
 		src:       src,
 		kind:      cfg.Kind,
+		layer:     min(max(cfg.Layer, 0), MaxLayers-1),
 		ssrc:      cfg.SSRC,
 		cache:     packetcache.New(size),
 		keyframes: Throttle{Interval: interval},
@@ -102,6 +123,10 @@ func NewUp(src Source, cfg UpConfig) *Up {
 		now:       now,
 		done:      make(chan struct{}),
 	}
+	// A new layer counts as active until it has been silent for
+	// inactiveAfter, so a subscriber can pick it before its first packet.
+	u.lastPacket.Store(now().UnixNano())
+	return u
 }
 
 // Run forwards packets until the source ends, and returns nil when it ended
@@ -123,6 +148,8 @@ func (u *Up) Run() error {
 		if pkt.Unmarshal(buf[:n]) != nil {
 			continue // not RTP; nothing a subscriber could use
 		}
+		now := u.now().UnixNano()
+		u.measure(now, n)
 		downs := u.downs.Load()
 		if downs == nil {
 			continue
@@ -131,8 +158,15 @@ func (u *Up) Run() error {
 		// out (here and in Down.retransmit), never stored twice.
 		u.cache.Store(pkt.SequenceNumber, buf[:n])
 		stripExtensions(&pkt.Header)
+		// Audio has no keyframes: every packet is a place to start.
+		key := u.kind != webrtc.RTPCodecTypeVideo || IsVP8Keyframe(pkt.Payload)
+		if key && u.kind == webrtc.RTPCodecTypeVideo {
+			if w, h, ok := VP8KeyframeSize(pkt.Payload); ok {
+				u.size.Store(uint32(w)<<16 | uint32(h))
+			}
+		}
 		for _, d := range *downs {
-			d.write(&pkt)
+			d.write(u, &pkt, key, now)
 		}
 	}
 }
@@ -147,29 +181,59 @@ func stripExtensions(h *rtp.Header) {
 	h.Extensions = nil
 }
 
+func (u *Up) measure(now int64, n int) {
+	u.lastPacket.Store(now)
+	if u.windowStart == 0 {
+		u.windowStart = now
+	}
+	u.windowBytes += uint64(n)
+	if d := now - u.windowStart; d >= int64(rateWindow) {
+		u.bitrate.Store(u.windowBytes * 8 * uint64(time.Second) / uint64(d))
+		u.windowStart, u.windowBytes = now, 0
+	}
+}
+
+// State is the layer's activity and received bitrate at now, for layer
+// selection; safe to call at any time.
+func (u *Up) State(now time.Time) LayerState {
+	last := u.lastPacket.Load()
+	if last == 0 || now.UnixNano()-last > int64(inactiveAfter) {
+		return LayerState{}
+	}
+	size := u.size.Load()
+	return LayerState{Active: true, Bitrate: u.bitrate.Load(), Width: int(size >> 16), Height: int(size & 0xffff)}
+}
+
+// Layer is the simulcast layer this Up carries.
+func (u *Up) Layer() int { return u.layer }
+
 // Done is closed when Run has returned.
 func (u *Up) Done() <-chan struct{} { return u.done }
 
 // Kind is the track's media kind.
 func (u *Up) Kind() webrtc.RTPCodecType { return u.kind }
 
-// Add starts forwarding to d. It reports false, adding nothing, once the Up
-// is closed. A new video subscriber triggers a keyframe request so it can
-// start decoding without waiting for the publisher's next periodic keyframe.
+// Add starts offering packets to d (which forwards them only while this is
+// its layer); adding a Down twice is a no-op. It reports false, adding
+// nothing, once the Up is closed. Keyframe requests for a new subscriber
+// come from Down.SetTarget, for the layer it will actually forward.
 func (u *Up) Add(d *Down) bool {
 	u.mu.Lock()
+	defer u.mu.Unlock()
 	if u.closed {
-		u.mu.Unlock()
 		return false
 	}
 	var next []*Down
 	if cur := u.downs.Load(); cur != nil {
+		for _, x := range *cur {
+			if x == d {
+				return true
+			}
+		}
 		next = append(next, *cur...)
 	}
 	next = append(next, d)
 	u.downs.Store(&next)
-	u.mu.Unlock()
-	u.RequestKeyframe()
 	return true
 }
 

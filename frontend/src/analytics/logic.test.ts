@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Flows, Volume } from '../api/analytics';
-import { buildCsv, chinaDate, countNumber, csvField, flowsCsv, sankeyShape, showCount, showValue, smallLabel, volumeCsv, volumeSeries } from './logic';
+import { buildCsv, chinaDate, countNumber, csvField, flowsCsv, goalTargetProblem, measureLabel, sankeyShape, showCount, showValue, smallLabel, volumeCsv, volumeSeries } from './logic';
 
 const scope = { allianceId: 'a', institutionId: '', side: '', direction: '', urgency: '', from: '2026-01-01', to: '2026-03-31', minCellSize: 5 };
 
@@ -104,5 +104,26 @@ describe('chinaDate', () => {
   it('is the Beijing calendar day', () => {
     expect(chinaDate(Date.UTC(2026, 0, 1, 17, 0))).toBe('2026-01-02');
     expect(chinaDate(Date.UTC(2026, 0, 1, 15, 0))).toBe('2026-01-01');
+  });
+});
+
+describe('goalTargetProblem', () => {
+  it('follows the server rules for each kind of measure', () => {
+    expect(goalTargetProblem('count', 300)).toBeUndefined();
+    expect(goalTargetProblem('count', 0)).toBeUndefined();
+    expect(goalTargetProblem('count', null)).toBe('goals.targetRequired');
+    expect(goalTargetProblem('count', -1)).toBe('goals.targetRange');
+    expect(goalTargetProblem('count', 2e9)).toBe('goals.targetRange');
+    expect(goalTargetProblem('percent', 95)).toBeUndefined();
+    expect(goalTargetProblem('percent', 100)).toBeUndefined();
+    expect(goalTargetProblem('percent', 100.5)).toBe('goals.targetPercent');
+    expect(goalTargetProblem('hours', 0)).toBe('goals.targetHours');
+    expect(goalTargetProblem('hours', 24)).toBeUndefined();
+  });
+
+  it('labels a measure in the interface language', () => {
+    const m = { label: 'Ward rounds held (as host)', labelZh: '远程查房次数' };
+    expect(measureLabel(m, 'en')).toBe('Ward rounds held (as host)');
+    expect(measureLabel(m, 'zh-CN')).toBe('远程查房次数');
   });
 });

@@ -142,3 +142,27 @@ export function flowsCsv(f: Flows, header: readonly string[], dirLabel: (d: Dire
 export function chinaDate(ms: number): string {
   return new Date(ms + 8 * 3600_000).toISOString().slice(0, 10);
 }
+
+// ---- goals --------------------------------------------------------------------------
+
+/** A goal's numbers as the forms edit them. */
+export interface GoalNumbers {
+  target: number;
+  weight: number;
+}
+
+/** A measure's label in the interface language. */
+export const measureLabel = (m: { label: string; labelZh: string }, lang: string) => (lang === 'en' ? m.label : m.labelZh);
+
+/**
+ * What is wrong with a goal's target for a measure of `kind` ('count', 'percent' (0–100),
+ * 'hours'), as a dictionary key, or undefined when it is acceptable. The same rules as the
+ * server's, so the form says so before asking.
+ */
+export function goalTargetProblem(kind: string, target: number | null | undefined): 'goals.targetRequired' | 'goals.targetPercent' | 'goals.targetHours' | 'goals.targetRange' | undefined {
+  if (target === null || target === undefined || Number.isNaN(target)) return 'goals.targetRequired';
+  if (target < 0 || target > 1e9) return 'goals.targetRange';
+  if (kind === 'percent' && target > 100) return 'goals.targetPercent';
+  if (kind === 'hours' && target === 0) return 'goals.targetHours';
+  return undefined;
+}

@@ -198,3 +198,24 @@ export const getScoreboard = (year: number, alliance?: string) =>
   request<Scoreboard>('/analytics/scoreboard', { query: { year, alliance } });
 export const getAnalyticsSettings = (allianceId: string) =>
   request<{ allianceId: string; minCellSize: number }>(`/alliances/${encodeURIComponent(allianceId)}/analytics-settings`);
+
+export interface GoalInput {
+  allianceId: string;
+  institutionId: string;
+  year: number;
+  measure: string;
+  target: number;
+  weight?: number;
+}
+
+export interface GoalPatch {
+  target?: number;
+  weight?: number;
+  version: number;
+}
+
+const goalPath = (id: string) => `/analytics/goals/${encodeURIComponent(id)}`;
+export const listGoals = (year: number, alliance?: string) => request<Items<Goal>>('/analytics/goals', { query: { year, alliance } });
+export const createGoal = (g: GoalInput) => request<Goal>('/analytics/goals', { method: 'POST', json: g });
+export const updateGoal = (id: string, patch: GoalPatch) => request<Goal>(goalPath(id), { method: 'PATCH', json: patch });
+export const deleteGoal = (id: string) => request<void>(goalPath(id), { method: 'DELETE' });

@@ -2,7 +2,7 @@
 // activity, members and the annual-goal scoreboard. Aggregates only; small cells show as "<5".
 // Administrators see their alliance; a convener sees their own institution against its goals.
 import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
-import { Alert, Button, Card, Col, DatePicker, InputNumber, Row, Segmented, Select, Space, Statistic, Table, Tag, Typography } from 'antd';
+import { Alert, Button, Card, Col, DatePicker, Drawer, InputNumber, Row, Segmented, Select, Space, Statistic, Table, Tag, Typography } from 'antd';
 import type { ECharts, EChartsOption } from 'echarts';
 import dayjs, { type Dayjs } from 'dayjs';
 import {
@@ -13,18 +13,20 @@ import {
   getScoreboard,
   getTimes,
   getVolume,
+  listMeasures,
   type AnalyticsFilter,
   type Consults,
   type Direction,
   type Flows,
   type Interval,
   type KPIs,
+  type MemberScore,
   type Members,
   type Scoreboard,
   type Times,
   type Volume,
 } from '../api/analytics';
-import { listAlliances, listRegions } from '../api/directory';
+import { listAlliances, listMembers, listRegions } from '../api/directory';
 import { useMe } from '../auth/AuthProvider';
 import { useI18n } from '../i18n/I18nProvider';
 import { enumLabel } from '../i18n/enums';
@@ -32,12 +34,14 @@ import type { DictKey } from '../i18n/zh';
 import { useLoad } from '../utils/useLoad';
 import { errorText } from '../utils/errorText';
 import { EChart, chartPng } from '../analytics/EChart';
+import { GoalsEditor } from '../analytics/GoalsEditor';
 import {
   DIRECTION_COLORS,
   buildCsv,
   chinaDate,
   download,
   flowsCsv,
+  measureLabel,
   sankeyShape,
   showCount,
   showValue,
@@ -149,6 +153,13 @@ export function DashboardPage() {
     () => (ready ? getScoreboard(year, alliance) : Promise.resolve(undefined)),
     [year, alliance, ready, tick],
   );
+
+  const [goalsOpen, setGoalsOpen] = useState(false);
+  const members = useLoad(
+    () => (admin && alliance ? listMembers(alliance).then((r) => r.items) : Promise.resolve([])),
+    [admin, alliance],
+  );
+  const measures = useLoad(() => listMeasures().then((r) => r.items), []);
 
   // Live figures: poll while the page is open.
   useEffect(() => {
@@ -459,6 +470,11 @@ export function DashboardPage() {
         <Space style={{ marginBottom: 8 }}>
           <span>{t('dash.year')}</span>
           <InputNumber data-testid="dash-year" min={2000} max={2100} value={year} onChange={(v) => v && setYear(v)} />
+          {admin && alliance ? (
+            <Button data-testid="dash-goals" onClick={() => setGoalsOpen(true)}>
+              {t('goals.manage')}
+            </Button>
+          ) : null}
         </Space>
         {score.error ? <Alert type="error" showIcon title={errorText(score.error, t('dash.loadFailed'))} /> : null}
         <Table
@@ -468,6 +484,7 @@ export function DashboardPage() {
           pagination={false}
           locale={{ emptyText: t('dash.noGoals') }}
           dataSource={scoreRows}
+          expandable={{ expandedRowRender: (_r, i) => goalDetail(score.data?.items[i]) }}
           columns={scoreCols.map((title, i) => ({
             title,
             key: String(i),
@@ -476,6 +493,51 @@ export function DashboardPage() {
           }))}
         />
       </Panel>
+      {admin && alliance ? (
+        <Drawer
+          open={goalsOpen}
+          onClose={() => setGoalsOpen(false)}
+          title={`${t('goals.manage')} · ${year}`}
+          size="large"
+          destroyOnHidden
+          data-testid="goals-drawer"
+        >
+          <GoalsEditor
+            allianceId={alliance}
+            year={year}
+            members={(members.data ?? []).map((m) => ({ id: m.institutionId, name: m.institution?.name ?? m.institutionId }))}
+            onChanged={score.reload}
+          />
+        </Drawer>
+      ) : null}
     </Space>
   );
+
+  /** One member's goals: measure, target, actual and rating. */
+  function goalDetail(m: MemberScore | undefined) {
+    const info = new Map((measures.data ?? []).map((x) => [x.key, x]));
+    const unit = (kind: string | undefined) => (kind === 'percent' ? '%' : kind === 'hours' ? ' h' : '');
+    return (
+      <Table
+        size="small"
+        pagination={false}
+        rowKey={(g) => g.goal.id}
+        data-testid="dash-scoreboard-goals"
+        dataSource={m?.goals ?? []}
+        columns={[
+          { title: t('dash.s.detail.measure'), key: 'm', render: (_, g) => (info.get(g.goal.measure) ? measureLabel(info.get(g.goal.measure)!, lang) : g.goal.measure) },
+          { title: t('dash.s.detail.target'), key: 't', render: (_, g) => `${g.goal.target}${unit(info.get(g.goal.measure)?.kind)}` },
+          {
+            title: t('dash.s.detail.actual'),
+            key: 'a',
+            render: (_, g) => {
+              const v = showValue(g.actual, 'number', small);
+              return typeof g.actual === 'number' ? v + unit(info.get(g.goal.measure)?.kind) : v;
+            },
+          },
+          { title: t('dash.s.rating'), key: 'r', render: (_, g) => t(`dash.rating.${g.rating}` as DictKey) },
+        ]}
+      />
+    );
+  }
 }

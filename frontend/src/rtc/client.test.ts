@@ -126,6 +126,7 @@ class FakeWS {
 interface FakeTransceiver {
   mid: string | null;
   direction: string;
+  sendEncodings?: { rid?: string; scaleResolutionDownBy?: number }[];
   sender: { track: unknown; replaceTrack: (t: unknown) => Promise<void> };
   receiver: { track: { id: string; kind: string } };
 }
@@ -177,10 +178,11 @@ class FakePC {
   getTransceivers() {
     return this.transceivers;
   }
-  addTransceiver(track: { id: string }, init: { direction: string }) {
+  addTransceiver(track: { id: string }, init: { direction: string; sendEncodings?: { rid?: string; scaleResolutionDownBy?: number }[] }) {
     const t: FakeTransceiver = {
       mid: String(this.transceivers.length),
       direction: init.direction,
+      sendEncodings: init.sendEncodings,
       sender: {
         track,
         replaceTrack: async (nt: unknown) => {
@@ -317,6 +319,13 @@ describe('RoomClient', () => {
     expect(offers).toHaveLength(1);
     const pub = FakePC.all[1];
     expect(pub.transceivers.map((t) => t.direction)).toEqual(['sendonly', 'sendonly']);
+    // The camera goes out as three simulcast layers, lowest first; the microphone as one stream.
+    expect(pub.transceivers[0].sendEncodings).toBeUndefined();
+    expect(pub.transceivers[1].sendEncodings?.map((e) => [e.rid, e.scaleResolutionDownBy])).toEqual([
+      ['q', 4],
+      ['h', 2],
+      ['f', 1],
+    ]);
     // A server candidate for the publisher arrives right after the answer.
     ws.push({ type: 'answer', id: offers[0].id, sdp: 'server-answer' });
     ws.push({ type: 'candidate', candidate: 'candidate:7 1 udp 1 192.0.2.2 6000 typ host', sdpMid: '0', sdpMLineIndex: 0, target: 'publisher' });

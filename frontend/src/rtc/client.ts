@@ -42,6 +42,18 @@ export function signalingWsUrl(signalingUrl: string, pageUrl: string): string {
 }
 
 /** A refusal from the server (an `error` message) or a local failure with the same shape. */
+/**
+ * The camera is sent as three simulcast layers, lowest first with the RIDs the SFU knows (q, h, f:
+ * quarter, half and full resolution), so each subscriber gets the one its downlink and window fit.
+ * The bitrate caps keep the three together near what one full layer alone would cost on a clinic's
+ * uplink. The browser drops layers its camera or uplink cannot support; the SFU follows.
+ */
+export const CAMERA_SIMULCAST: RTCRtpEncodingParameters[] = [
+  { rid: 'q', scaleResolutionDownBy: 4, maxBitrate: 150_000 },
+  { rid: 'h', scaleResolutionDownBy: 2, maxBitrate: 500_000 },
+  { rid: 'f', scaleResolutionDownBy: 1, maxBitrate: 1_200_000 },
+];
+
 export class SignalingError extends Error {
   readonly code: ErrorCode | 'timeout' | 'closed';
   constructor(code: SignalingError['code'], message: string) {
@@ -429,7 +441,9 @@ export class RoomClient {
     for (const { track, source, stream } of items) {
       const kind = publishKind(track);
       this.send({ type: 'publish', id: this.pending.next(), trackId: track.id, kind, source });
-      const tr = pub.addTransceiver(track, { direction: 'sendonly', streams: stream ? [stream] : [] });
+      const init: RTCRtpTransceiverInit = { direction: 'sendonly', streams: stream ? [stream] : [] };
+      if (source === 'camera' && kind === 'video') init.sendEncodings = CAMERA_SIMULCAST.map((e) => ({ ...e }));
+      const tr = pub.addTransceiver(track, init);
       local[source] = { trackId: track.id, source, kind, sender: tr.sender, muted: !track.enabled };
     }
     this.update({ local });
@@ -498,9 +512,12 @@ export class RoomClient {
 
   // -- room actions --
 
-  /** Sets the quality wanted for a received track (`audio_only` drops a video track). */
-  subscribeQuality(trackId: string, quality: Quality): void {
-    this.send({ type: 'subscribe', trackId, quality });
+  /**
+   * Sets the quality wanted for a received track (`audio_only` drops a video track), optionally with
+   * the size it is rendered at in device pixels, so the SFU sends no larger simulcast layer.
+   */
+  subscribeQuality(trackId: string, quality: Quality, size?: { width: number; height: number }): void {
+    this.send({ type: 'subscribe', trackId, quality, ...(size ? { width: Math.round(size.width), height: Math.round(size.height) } : {}) });
   }
 
   raiseHand(raised: boolean): void {

@@ -16,6 +16,8 @@ export type Role = "host" | "participant" | "viewer";
 export type TrackKind = "audio" | "video";
 export type TrackSource = "mic" | "camera" | "screen";
 export type Quality = "high" | "medium" | "low" | "audio_only";
+/** Why a subscriber receives the quality it does (see the quality event). */
+export type QualityReason = "requested" | "bandwidth" | "size" | "publisher";
 /** Which of the client's two RTCPeerConnections a candidate belongs to. */
 export type Target = "publisher" | "subscriber";
 export type ErrorCode =
@@ -25,7 +27,8 @@ export type ErrorCode =
   | "not_found"
   | "conflict"
   | "unsupported"
-  | "internal";
+  | "internal"
+  | "wrong_node";
 
 /** Same shape as the browser's RTCIceServer, so it can be passed straight in. */
 export interface IceServer {
@@ -96,6 +99,9 @@ export interface SubscribeMessage extends Base {
   type: "subscribe";
   trackId: string;
   quality: Quality;
+  /** Rendered size in device pixels (CSS size × devicePixelRatio), so the SFU sends no larger layer than needed. */
+  width?: number;
+  height?: number;
 }
 export interface MuteRequestMessage extends Base {
   type: "mute";
@@ -207,6 +213,20 @@ export interface ErrorMessage extends Base {
   type: "error";
   code: ErrorCode;
   message: string;
+  /** With `wrong_node`: the owning node's WebSocket URL; join there with the same token. */
+  signalingUrl?: string;
+}
+/**
+ * Which quality of a video track this client now receives, and why:
+ * `bandwidth` means its downlink cannot carry more (`audio_only`: the video
+ * is paused, the audio continues); it climbs back by itself when the link
+ * recovers.
+ */
+export interface QualityMessage extends Base {
+  type: "quality";
+  trackId: string;
+  quality: Quality;
+  reason: QualityReason;
 }
 
 export type ServerMessage =
@@ -222,7 +242,8 @@ export type ServerMessage =
   | ServerOfferMessage
   | ServerAnswerMessage
   | CandidateMessage
-  | ErrorMessage;
+  | ErrorMessage
+  | QualityMessage;
 
 // A record keyed by every server type: adding a member to ServerMessage
 // without listing it here is a compile error, and vice versa.
@@ -240,6 +261,7 @@ const serverTypes: Record<ServerMessage["type"], true> = {
   answer: true,
   candidate: true,
   error: true,
+  quality: true,
 };
 
 /** Serialises a client message for WebSocket.send. */

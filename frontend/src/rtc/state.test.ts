@@ -107,6 +107,17 @@ describe('reduceRoom', () => {
     expect(s.activeSpeaker).toBe('s1');
   });
 
+  it('quality events record what the SFU sends of a video track, until it or its owner goes', () => {
+    let s = start();
+    expect(s.received).toEqual({});
+    s = reduceRoom(s, { type: 'quality', trackId: 'v2', quality: 'audio_only', reason: 'bandwidth' });
+    expect(s.received.v2).toEqual({ quality: 'audio_only', reason: 'bandwidth' });
+    s = reduceRoom(s, { type: 'quality', trackId: 'v2', quality: 'high', reason: 'requested' });
+    expect(s.received.v2).toEqual({ quality: 'high', reason: 'requested' });
+    expect(reduceRoom(s, { type: 'track_unpublished', trackId: 'v2', sessionId: 's2', userId: 'u2' }).received).toEqual({});
+    expect(reduceRoom(s, { type: 'participant_left', sessionId: 's2', userId: 'u2' }).received).toEqual({});
+  });
+
   it('ignores messages that are not room state', () => {
     const s = start();
     expect(reduceRoom(s, { type: 'offer', sdp: 'v=0' })).toBe(s);

@@ -2,7 +2,7 @@
 // reducer: who is in the room (with roles and raised hands), which tracks are
 // published (with mute state), the chat and the active speaker. Media objects
 // (MediaStreamTracks) are not part of this state; the client keeps them apart.
-import type { ParticipantInfo, ServerMessage, TrackInfo } from './protocol';
+import type { ParticipantInfo, Quality, QualityReason, ServerMessage, TrackInfo } from './protocol';
 
 export interface ChatLine {
   /** stable React key: sender session, server time and the line's sequence number */
@@ -27,6 +27,11 @@ export interface RoomState {
   chat: ChatLine[];
   /** sessionId of the active speaker, when known */
   activeSpeaker: string | null;
+  /**
+   * What the SFU sends us of each received video track, by trackId, from its `quality` events;
+   * absent means what we asked for. `audio_only` with reason `bandwidth` is a paused video on a weak link.
+   */
+  received: Record<string, { quality: Quality; reason: QualityReason }>;
 }
 
 /** The chat keeps this many lines; older ones drop off. */
@@ -39,6 +44,7 @@ export const emptyRoom: RoomState = {
   tracks: {},
   chat: [],
   activeSpeaker: null,
+  received: {},
 };
 
 const withoutKeys = <T>(rec: Record<string, T>, drop: (v: T) => boolean): Record<string, T> => {
@@ -61,6 +67,7 @@ export function reduceRoom(state: RoomState, msg: ServerMessage): RoomState {
         tracks,
         chat: [],
         activeSpeaker: null,
+        received: {},
       };
     }
     case 'participant_joined': {
@@ -69,19 +76,25 @@ export function reduceRoom(state: RoomState, msg: ServerMessage): RoomState {
       const participants = i < 0 ? [...state.participants, p] : state.participants.map((x, j) => (j === i ? p : x));
       return { ...state, participants };
     }
-    case 'participant_left':
+    case 'participant_left': {
+      const tracks = withoutKeys(state.tracks, (t) => t.sessionId === msg.sessionId);
       return {
         ...state,
         participants: state.participants.filter((p) => p.sessionId !== msg.sessionId),
-        tracks: withoutKeys(state.tracks, (t) => t.sessionId === msg.sessionId),
+        tracks,
+        received: Object.fromEntries(Object.entries(state.received).filter(([id]) => id in tracks)),
         activeSpeaker: state.activeSpeaker === msg.sessionId ? null : state.activeSpeaker,
       };
+    }
     case 'track_published':
       return { ...state, tracks: { ...state.tracks, [msg.track.trackId]: msg.track } };
     case 'track_unpublished': {
       if (!(msg.trackId in state.tracks)) return state;
-      return { ...state, tracks: withoutKeys(state.tracks, (t) => t.trackId === msg.trackId) };
+      const { [msg.trackId]: _gone, ...received } = state.received;
+      return { ...state, tracks: withoutKeys(state.tracks, (t) => t.trackId === msg.trackId), received };
     }
+    case 'quality':
+      return { ...state, received: { ...state.received, [msg.trackId]: { quality: msg.quality, reason: msg.reason } } };
     case 'mute': {
       const t = state.tracks[msg.trackId];
       if (!t || t.muted === msg.muted) return state;
