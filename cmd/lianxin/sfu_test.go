@@ -56,6 +56,7 @@ func TestSFUCommand(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	checkSFUTURN(t, addr, strings.Repeat("ab", 32))
 	cancel()
 	select {
 	case err := <-done:

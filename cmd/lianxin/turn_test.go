@@ -1,15 +1,20 @@
 package main
 
 import (
+	"context"
+	"encoding/hex"
 	"fmt"
 	"net"
 	"net/http"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/coder/websocket"
 	pionturn "github.com/pion/turn/v5"
 
+	"github.com/lianxin-hub/lianxin/internal/secret"
 	"github.com/lianxin-hub/lianxin/signaling"
 	"github.com/lianxin-hub/lianxin/signaling/turn"
 )
@@ -79,5 +84,51 @@ func TestServeCarriesOnWhenTheTURNPortIsTaken(t *testing.T) {
 	doc.call(http.MethodPost, "/rooms/"+room.ID+"/join", nil, &join)
 	if join.ICEServers == nil || len(join.ICEServers) != 0 {
 		t.Fatalf("iceServers = %#v, want an empty list", join.ICEServers)
+	}
+}
+
+// checkSFUTURN joins a room on a running `lianxin sfu` at addr (master key
+// keyHex) and checks that joined hands out the node's own TURN server over
+// UDP and TCP, with credentials for the user under the secret derived from
+// the master key.
+func checkSFUTURN(t *testing.T, addr, keyHex string) {
+	t.Helper()
+	master, _ := hex.DecodeString(keyHex)
+	keys, err := secret.Derive(master)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := signaling.NewSigner(keys.RoomTokenKey()).Sign(signaling.Claims{RoomID: "r-1", UserID: "dr-zhou",
+		Name: "周医生", Role: signaling.RoleHost})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	ws, _, err := websocket.Dial(ctx, "ws://"+addr+signaling.PathWebSocket, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.CloseNow()
+	msg, _ := signaling.Encode(1, signaling.Join{Token: tok, ProtocolVersion: signaling.ProtocolVersion})
+	if err := ws.Write(ctx, websocket.MessageText, msg); err != nil {
+		t.Fatal(err)
+	}
+	_, data, err := ws.Read(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, m, err := signaling.DecodeServer(data)
+	j, ok := m.(signaling.Joined)
+	if err != nil || !ok {
+		t.Fatalf("join answered %s (%v)", data, err)
+	}
+	if len(j.ICEServers) != 1 || len(j.ICEServers[0].URLs) != 2 ||
+		!strings.HasSuffix(j.ICEServers[0].URLs[0], "?transport=udp") || !strings.HasSuffix(j.ICEServers[0].URLs[1], "?transport=tcp") {
+		t.Fatalf("joined iceServers = %+v, want the node's TURN server over UDP and TCP", j.ICEServers)
+	}
+	creds := turn.Credentials{Secret: keys.TURNSecret()}
+	if id, err := creds.Check(j.ICEServers[0].Username, j.ICEServers[0].Credential, time.Now()); err != nil || id != "dr-zhou" {
+		t.Fatalf("joined credentials: %q, %v", id, err)
 	}
 }
