@@ -89,7 +89,7 @@ func Listen(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("turn: %w", err)
 	}
 	gen := relayGenerator(cfg, s.udp.LocalAddr().(*net.UDPAddr).IP)
-	allow := peerFilter(cfg.PublicIP)
+	allow := peerFilter(cfg.PublicIP, localIPs)
 	s.srv, err = pionturn.NewServer(pionturn.ServerConfig{
 		Realm:             Realm,
 		LoggerFactory:     pionLogs{log},
@@ -127,12 +127,15 @@ func relayGenerator(cfg Config, listenIP net.IP) pionturn.RelayAddressGenerator 
 		MinPort: cfg.MinPort, MaxPort: cfg.MaxPort}
 }
 
-// peerFilter decides which peers a relay may send to. Never link-local
-// (cloud metadata at 169.254.169.254), multicast or unspecified addresses;
-// loopback only when the relay itself is on loopback (development and
-// tests), so a client cannot use the relay to reach services listening on
-// the server's loopback interface.
-func peerFilter(public net.IP) pionturn.PermissionHandler {
+// peerFilter decides which peers a relay may send to: only this machine's
+// own addresses and the public IP, since the only peer a browser needs is
+// the SFU, which runs here. So a user with credentials cannot use the relay
+// to reach other hosts on the hospital's or the cloud's network. Never
+// link-local (cloud metadata at 169.254.169.254), multicast or unspecified
+// addresses, and loopback only when the relay itself is on loopback
+// (development and tests). local lists this machine's addresses; it is
+// called per permission (rare), so addresses added later are seen.
+func peerFilter(public net.IP, local func() []net.IP) pionturn.PermissionHandler {
 	devLoopback := public.IsLoopback()
 	return func(_ net.Addr, peer net.IP) bool {
 		switch {
@@ -140,9 +143,28 @@ func peerFilter(public net.IP) pionturn.PermissionHandler {
 			return false
 		case peer.IsLoopback():
 			return devLoopback
+		case peer.Equal(public):
+			return true
 		}
-		return true
+		for _, ip := range local() {
+			if peer.Equal(ip) {
+				return true
+			}
+		}
+		return false
 	}
+}
+
+// localIPs returns the addresses of this machine's interfaces.
+func localIPs() []net.IP {
+	addrs, _ := net.InterfaceAddrs()
+	out := make([]net.IP, 0, len(addrs))
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok {
+			out = append(out, n.IP)
+		}
+	}
+	return out
 }
 
 // authHandler returns the long-term key for a valid, unexpired username.

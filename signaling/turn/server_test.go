@@ -156,21 +156,29 @@ func TestRelayRefusesBadCredentials(t *testing.T) {
 	}
 }
 
+// TestPeerFilter: relays reach only this machine (its interfaces and the
+// public IP), never link-local, multicast or unspecified addresses, and
+// loopback only on a development relay.
 func TestPeerFilter(t *testing.T) {
-	public := peerFilter(net.ParseIP("203.0.113.7"))
-	dev := peerFilter(net.IPv4(127, 0, 0, 1))
+	local := func() []net.IP {
+		return []net.IP{net.ParseIP("10.1.2.3"), net.ParseIP("127.0.0.1"), net.ParseIP("fe80::1")}
+	}
+	public := peerFilter(net.ParseIP("203.0.113.7"), local)
+	dev := peerFilter(net.IPv4(127, 0, 0, 1), local)
 	for _, tc := range []struct {
 		peer      string
 		pub, devl bool
 	}{
-		{"198.51.100.20", true, true},
-		{"10.1.2.3", true, true}, // the SFU's host address on a private network
-		{"127.0.0.1", false, true},
+		{"203.0.113.7", true, false},      // the SFU's public address
+		{"10.1.2.3", true, true},          // the SFU's host address on a private network
+		{"10.1.2.4", false, false},        // another host on that network
+		{"198.51.100.20", false, false},   // anywhere else
+		{"127.0.0.1", false, true},        // services on loopback
 		{"169.254.169.254", false, false}, // cloud metadata
 		{"224.0.0.251", false, false},
 		{"0.0.0.0", false, false},
 		{"::1", false, true},
-		{"fe80::1", false, false},
+		{"fe80::1", false, false}, // link-local, even though it is ours
 	} {
 		ip := net.ParseIP(tc.peer)
 		if got := public(nil, ip); got != tc.pub {
