@@ -39,6 +39,10 @@ type participant struct {
 	log  *slog.Logger
 	send func(id uint64, m Message)
 	fail func(reason string) // ends the session from any goroutine
+	// record: the token asked for the room to be recorded (recording.go).
+	// fixed: the subscriber side is negotiated once by the client (WHIP,
+	// WHEP; see whip.go), so attach and detach never renegotiate.
+	record, fixed bool
 
 	pubMu     sync.Mutex
 	pub       *webrtc.PeerConnection // nil until the first offer
@@ -94,7 +98,9 @@ func (p *participant) close() {
 	for _, d := range downs {
 		d.Up().Remove(d)
 	}
-	_ = p.sub.Close()
+	if p.sub != nil { // a WHIP publisher has none
+		_ = p.sub.Close()
+	}
 	p.pubMu.Lock()
 	pub := p.pub
 	p.pubMu.Unlock()
@@ -177,6 +183,13 @@ func (p *participant) onTrack(pc *webrtc.PeerConnection, t *webrtc.TrackRemote, 
 		p.send(0, Error{Code: CodeInvalid, Message: "track " + t.ID() + " (" + string(kind) + ") was not announced with publish; not forwarded"})
 		return
 	}
+	p.forwardTrack(pc, t, r, TrackInfo{TrackID: ann.TrackID, SessionID: p.info.SessionID, UserID: p.info.UserID, Kind: kind, Source: ann.Source})
+}
+
+// forwardTrack publishes a remote track in the room as info and forwards
+// it until it ends. Run starts only after publish, so a recorder attached
+// there sees the track from its first packet.
+func (p *participant) forwardTrack(pc *webrtc.PeerConnection, t *webrtc.TrackRemote, r *webrtc.RTPReceiver, info TrackInfo) {
 	up := forward.NewUp(t, forward.UpConfig{
 		Kind: t.Kind(),
 		SSRC: uint32(t.SSRC()),
@@ -193,14 +206,14 @@ func (p *participant) onTrack(pc *webrtc.PeerConnection, t *webrtc.TrackRemote, 
 			}
 		}
 	}()
+	err := p.room.publish(p, info, t.Codec().RTPCodecCapability, up)
 	go func() {
 		if err := up.Run(); err != nil {
-			p.log.Debug("published track ended", "track", ann.TrackID, "err", err)
+			p.log.Debug("published track ended", "track", info.TrackID, "err", err)
 		}
-		p.room.unpublish(p, ann.TrackID, up)
+		p.room.unpublish(p, info.TrackID, up)
 	}()
-	info := TrackInfo{TrackID: ann.TrackID, SessionID: p.info.SessionID, UserID: p.info.UserID, Kind: kind, Source: ann.Source}
-	if err := p.room.publish(p, info, t.Codec().RTPCodecCapability, up); err != nil {
+	if err != nil {
 		up.Close()
 		var pe *ProtocolError
 		if errors.As(err, &pe) {
@@ -216,7 +229,7 @@ func (p *participant) onTrack(pc *webrtc.PeerConnection, t *webrtc.TrackRemote, 
 func (p *participant) attach(t *roomTrack) {
 	p.subMu.Lock()
 	defer p.subMu.Unlock()
-	if p.closed || p.downs[t.info.TrackID] != nil {
+	if p.closed || p.fixed || p.downs[t.info.TrackID] != nil {
 		return
 	}
 	// The stream id groups a participant's tracks into one MediaStream, so
@@ -251,7 +264,7 @@ func (p *participant) detach(trackID string) {
 	}
 	delete(p.downs, trackID)
 	d.Up().Remove(d)
-	if p.closed {
+	if p.closed || p.fixed {
 		return
 	}
 	_ = p.sub.RemoveTrack(d.Sender())

@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -61,6 +62,9 @@ type Options struct {
 	// order for each session, on the session's goroutine (so keep it quick).
 	// The hub records attendance with it; signaling itself keeps no record.
 	OnPresence func(RoomPresence)
+	// RecordingDir, when set, is where rooms whose token says Record are
+	// recorded (recording.go); empty disables recording.
+	RecordingDir string
 }
 
 // RoomPresence is one entry to (Joined) or exit from a room.
@@ -93,6 +97,9 @@ type Server struct {
 	closed   bool
 	rooms    map[string]*room
 	sessionz map[*session]struct{}
+
+	recordingDir string
+	http         httpResources // WHIP and WHEP sessions (whip.go)
 }
 
 // New returns a Server ready to serve. Errors: Signer is nil, or Pion
@@ -133,6 +140,7 @@ func New(opts Options) (*Server, error) {
 		rooms:       map[string]*room{},
 		sessionz:    map[*session]struct{}{},
 	}
+	s.recordingDir = opts.RecordingDir
 	if s.iceServers == nil {
 		s.iceServers = []ICEServer{}
 	}
@@ -170,6 +178,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		_, _ = w.Write([]byte("ok\n"))
 	default:
+		if strings.HasPrefix(r.URL.Path, PathWHIP) || strings.HasPrefix(r.URL.Path, PathWHEP) {
+			s.serveWHIP(w, r)
+			return
+		}
 		http.NotFound(w, r)
 	}
 }
@@ -255,6 +267,7 @@ func (s *Server) Close() error {
 		for _, ss := range open {
 			ss.closeWith(websocket.StatusGoingAway, "server shutting down")
 		}
+		s.http.endAll()
 		done := make(chan struct{})
 		go func() { s.sessions.Wait(); close(done) }()
 		select {
