@@ -61,7 +61,8 @@ type Manifest struct {
 }
 
 // TrackFile is one track's file in a Manifest. Bytes and SHA256 are set when
-// the track has finished; Packets counts RTP packets written to the file,
+// the track has finished; Packets counts RTP packets with media written to
+// the file (for VP8, several may make one frame),
 // Dropped those lost to a full disk queue or a gap that never filled.
 type TrackFile struct {
 	TrackID   string     `json:"trackId"`
@@ -335,7 +336,9 @@ func (t *Track) run() {
 			t.werr = err
 			return
 		}
-		t.packets++
+		if len(p.Payload) > 0 { // the writers skip empty (keepalive) packets
+			t.packets++
+		}
 	}
 	for p := range t.q {
 		t.gaps += ro.push(p, emit)
