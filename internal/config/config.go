@@ -27,6 +27,9 @@ type Config struct {
 	NodeID         string        // LIANXIN_NODE_ID
 	PresenceTTL    time.Duration // LIANXIN_PRESENCE_TTL
 	ShutdownPeriod time.Duration // LIANXIN_SHUTDOWN_TIMEOUT
+	// RecordingRetentionYears: SFU recordings older than this are deleted
+	// (audio/video process records are kept at least 3 years).
+	RecordingRetentionYears int // LIANXIN_RECORDING_RETENTION_YEARS
 }
 
 // Register defines the flags on fs, with defaults from the environment.
@@ -44,6 +47,11 @@ func (c *Config) Register(fs *flag.FlagSet) {
 	fs.DurationVar(&c.PresenceTTL, "presence-ttl", envDuration("LIANXIN_PRESENCE_TTL", 45*time.Second), "how long a heartbeat keeps a user online (LIANXIN_PRESENCE_TTL)")
 	fs.DurationVar(&c.SLAInterval, "sla-check-interval", envDuration("LIANXIN_SLA_CHECK_INTERVAL", time.Minute), "how often referral SLA clocks are checked for breaches (LIANXIN_SLA_CHECK_INTERVAL)")
 	fs.DurationVar(&c.ShutdownPeriod, "shutdown-timeout", envDuration("LIANXIN_SHUTDOWN_TIMEOUT", 10*time.Second), "grace period for open requests at shutdown (LIANXIN_SHUTDOWN_TIMEOUT)")
+	years, err := strconv.Atoi(env("LIANXIN_RECORDING_RETENTION_YEARS", "3"))
+	if err != nil {
+		years = 3
+	}
+	fs.IntVar(&c.RecordingRetentionYears, "recording-retention-years", years, "years video room recordings are kept before deletion; at least 3 by the retention rules (LIANXIN_RECORDING_RETENTION_YEARS)")
 }
 
 // RegisterDemo adds the --demo flag (serve only).

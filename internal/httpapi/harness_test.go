@@ -99,14 +99,18 @@ type env struct {
 }
 
 // newEnv seeds st with the demo alliance and serves the API on it until the test ends.
-func newEnv(t *testing.T, st *store.Store) *env {
+func newEnv(t *testing.T, st *store.Store, tweak ...func(*Options)) *env {
 	t.Helper()
 	ctx := context.Background()
 	if _, err := demo.Seed(ctx, st); err != nil {
 		t.Fatalf("seed demo: %v", err)
 	}
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	srv := httptest.NewServer(New(Options{Store: st, Presence: presence.NewMemory(), Logger: log, Version: "test"}).Handler())
+	o := Options{Store: st, Presence: presence.NewMemory(), Logger: log, Version: "test"}
+	for _, f := range tweak {
+		f(&o)
+	}
+	srv := httptest.NewServer(New(o).Handler())
 	t.Cleanup(srv.Close)
 	e := &env{st: st, srv: srv, tokens: map[string]string{}, vars: map[string]string{}}
 	as, err := st.ListAlliances(ctx)

@@ -44,6 +44,9 @@ type Options struct {
 	SignalingURL string
 	// ICEServers are the STUN/TURN servers handed to clients that join.
 	ICEServers []signaling.ICEServer
+	// RecordingDir is the SFU's signaling.Options.RecordingDir, read to list
+	// a room's recordings; "" answers 409.
+	RecordingDir string
 }
 
 // Server is the hub's HTTP front.
@@ -60,6 +63,7 @@ type Server struct {
 	rooms        *signaling.Signer
 	signalingURL string
 	iceServers   []signaling.ICEServer
+	recordingDir string
 }
 
 // Limits on request bodies.
@@ -77,6 +81,7 @@ func New(o Options) *Server {
 	s := &Server{store: o.Store, presence: o.Presence, log: o.Logger, web: o.Web, version: o.Version,
 		metrics: newMetrics(prometheus.NewRegistry()), broker: newBroker(),
 		rooms: o.Rooms, signalingURL: o.SignalingURL, iceServers: o.ICEServers}
+	s.recordingDir = o.RecordingDir
 	if s.signalingURL == "" {
 		s.signalingURL = "/rtc/ws"
 	}
