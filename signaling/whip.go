@@ -366,7 +366,7 @@ func (res *httpResource) end() {
 }
 
 // onTrack publishes a WHIP track under an id of its own: the client's
-// track ids are not unique (OBS uses the same ones every time), the session
+// track ids need not be unique in the room (an encoder may use fixed ones), the session
 // id is. Audio counts as the microphone and video as the camera.
 func (res *httpResource) onTrack(t *webrtc.TrackRemote, r *webrtc.RTPReceiver) {
 	kind := kindOf(t.Kind())
