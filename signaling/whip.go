@@ -69,16 +69,18 @@ type httpResource struct {
 	p      *participant
 	pc     *webrtc.PeerConnection
 	once   sync.Once
+	gone   bool // ended; guarded by httpResources.mu
 
 	mu    sync.Mutex
 	kinds map[TrackKind]int // WHIP: tracks published per kind, for their ids
 }
 
-// add registers res, or reports false once endAll has run.
+// add registers res, or reports false once endAll has run or res has
+// already ended (its connection failed while the answer was being made).
 func (h *httpResources) add(res *httpResource) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if h.closed {
+	if h.closed || res.gone {
 		return false
 	}
 	if h.byID == nil {
@@ -94,10 +96,11 @@ func (h *httpResources) get(id string) *httpResource {
 	return h.byID[id]
 }
 
-func (h *httpResources) remove(id string) {
+func (h *httpResources) remove(res *httpResource) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	delete(h.byID, id)
+	res.gone = true
+	delete(h.byID, res.id)
 }
 
 // endAll ends every session and refuses new ones; Close calls it.
@@ -356,7 +359,7 @@ func (s *Server) openHTTPSession(ctx context.Context, c Claims, offer string, wh
 func (res *httpResource) end() {
 	res.once.Do(func() {
 		s := res.srv
-		s.http.remove(res.id)
+		s.http.remove(res)
 		s.leave(res.p)
 		s.busy.leave(res.p.info.UserID)
 		s.presence(res.roomID, res.p.info.UserID, false)

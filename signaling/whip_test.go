@@ -346,3 +346,13 @@ func writeFrames(t *testing.T, from, to uint32, tracks ...*webrtc.TrackLocalStat
 		}
 	}
 }
+
+func TestICEServerLinks(t *testing.T) {
+	got := iceServerLinks([]ICEServer{{URLs: []string{"stun:stun.example.cn:3478"}},
+		{URLs: []string{"turn:turn.example.cn:3478?transport=udp"}, Username: "u", Credential: "p"}})
+	want := []string{`<stun:stun.example.cn:3478>; rel="ice-server"`,
+		`<turn:turn.example.cn:3478?transport=udp>; rel="ice-server"; username="u"; credential="p"; credential-type="password"`}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("links:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
