@@ -108,14 +108,18 @@ func finishTrack(w *record.Track, log *slog.Logger) {
 	}()
 }
 
-// closeRecording finishes every track and writes the final manifest.
-func closeRecording(rec *record.Recording, log *slog.Logger) {
+// closeRecording finishes every track, writes the final manifest and tells
+// OnRecording (even after file errors: the manifest says what there is).
+func (s *Server) closeRecording(rec *record.Recording, log *slog.Logger) {
 	if rec == nil {
 		return
 	}
 	if err := rec.Close(); err != nil {
 		log.Error("recording finished with errors", "recording", rec.ID(), "err", err)
-		return
+	} else {
+		log.Info("recording finished", "recording", rec.ID(), "dir", rec.Dir())
 	}
-	log.Info("recording finished", "recording", rec.ID(), "dir", rec.Dir())
+	if s.onRecording != nil {
+		s.onRecording(rec.Manifest())
+	}
 }

@@ -155,7 +155,11 @@ func waitClosedChan(t *testing.T, what string, ch <-chan struct{}) {
 // directories 0700.
 func TestRecordingWritesEveryFrameAndAManifest(t *testing.T) {
 	root := t.TempDir()
-	srv, wsURL := startServer(t, func(o *Options) { o.RecordingDir = root })
+	done := make(chan record.Manifest, 1)
+	srv, wsURL := startServer(t, func(o *Options) {
+		o.RecordingDir = root
+		o.OnRecording = func(m record.Manifest) { done <- m }
+	})
 	const roomID = "lecture-rec"
 	const n = 50
 
@@ -202,6 +206,14 @@ func TestRecordingWritesEveryFrameAndAManifest(t *testing.T) {
 	m := ms[0]
 	if m.Room != roomID || m.EndedAt == nil || len(m.Tracks) != 2 {
 		t.Fatalf("manifest %+v, want the room, an end and two tracks", m)
+	}
+	select {
+	case heard := <-done:
+		if heard.RecordingID != m.RecordingID || heard.EndedAt == nil || len(heard.Tracks) != 2 || heard.Tracks[0].SHA256 != m.Tracks[0].SHA256 {
+			t.Fatalf("OnRecording heard %+v, want the final manifest %+v", heard, m)
+		}
+	default:
+		t.Fatal("OnRecording was not called by the time Close returned")
 	}
 	recDir := filepath.Join(record.RoomDir(root, roomID), m.RecordingID)
 	for _, d := range []string{record.RoomDir(root, roomID), recDir} {

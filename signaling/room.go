@@ -120,7 +120,7 @@ func (s *Server) leave(p *participant) {
 	for _, w := range stopped {
 		finishTrack(w, p.log)
 	}
-	closeRecording(rec, p.log) // the room is empty: finalise its manifest
+	s.closeRecording(rec, p.log) // the room is empty: finalise its manifest
 
 	for _, t := range owned {
 		t.up.Close()

@@ -25,6 +25,7 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"github.com/lianxin-hub/lianxin/signaling/presence"
+	"github.com/lianxin-hub/lianxin/signaling/record"
 )
 
 // Paths served by Server.ServeHTTP.
@@ -65,6 +66,10 @@ type Options struct {
 	// RecordingDir, when set, is where rooms whose token says Record are
 	// recorded (recording.go); empty disables recording.
 	RecordingDir string
+	// OnRecording, when set, hears of each recording once its manifest is
+	// final, on the goroutine of the last one to leave (keep it quick). The
+	// hub lists it with the lecture with it.
+	OnRecording func(record.Manifest)
 }
 
 // RoomPresence is one entry to (Joined) or exit from a room.
@@ -99,6 +104,7 @@ type Server struct {
 	sessionz map[*session]struct{}
 
 	recordingDir string
+	onRecording  func(record.Manifest)
 	http         httpResources // WHIP and WHEP sessions (whip.go)
 }
 
@@ -140,7 +146,7 @@ func New(opts Options) (*Server, error) {
 		rooms:       map[string]*room{},
 		sessionz:    map[*session]struct{}{},
 	}
-	s.recordingDir = opts.RecordingDir
+	s.recordingDir, s.onRecording = opts.RecordingDir, opts.OnRecording
 	if s.iceServers == nil {
 		s.iceServers = []ICEServer{}
 	}

@@ -41,6 +41,15 @@ func pruneRecordings(root string, years int, now time.Time, log *slog.Logger) []
 	return pruned
 }
 
+// listRecording lists a recording the SFU finished with its lecture.
+func (m *Main) listRecording(rec record.Manifest) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := m.Store.AddRoomRecording(ctx, rec.Room, rec.RecordingID, rec.StartedAt); err != nil {
+		m.Logger.Error("recording not listed with its lecture", "room", rec.Room, "recording", rec.RecordingID, "err", err.Error())
+	}
+}
+
 // pruneRecordingsDaily prunes at start and then every 24 hours until ctx ends.
 func (m *Main) pruneRecordingsDaily(ctx context.Context) {
 	now := m.Clock

@@ -118,7 +118,8 @@ func (m *Main) Run(ctx context.Context) error {
 	// from the master key; the hub signs them after checking the record.
 	signer := signaling.NewSigner(keys.RoomTokenKey())
 	m.SFU, err = signaling.New(signaling.Options{Signer: signer, Presence: m.Presence, NodeID: m.Config.NodeID,
-		Logger: m.Logger, OnPresence: m.recordAttendance, Now: m.Clock, RecordingDir: m.recordingDir()})
+		Logger: m.Logger, OnPresence: m.recordAttendance, Now: m.Clock, RecordingDir: m.recordingDir(),
+		OnRecording: m.listRecording})
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/lianxin-hub/lianxin/internal/apperr"
 	"github.com/lianxin-hub/lianxin/internal/audit"
@@ -82,5 +83,41 @@ func (s *Store) ReadRoomRecordings(ctx context.Context, roomID string, read func
 		}
 		return s.record(ctx, Audit{Action: audit.Action("room.recordings_read"), PatientID: patientID,
 			TargetType: "room", TargetID: roomID, Detail: fmt.Sprintf("%d recordings", n)})
+	})
+}
+
+// AddRoomRecording lists a recording the SFU finished in a lecture's room
+// among the lecture's recordings, as made by its presenter, with location
+// the hub path that lists it. It is idempotent per recording id, and a room
+// that is not a lecture's is ignored (nothing else records). It runs as the
+// system (no actor) and is audited as such. Errors: not_found (no such
+// room).
+func (s *Store) AddRoomRecording(ctx context.Context, roomID, recordingID string, startedAt time.Time) error {
+	return s.WithTx(ctx, func(ctx context.Context) error {
+		var room roomRow
+		if err := s.conn(ctx).Where("id = ?", roomID).Take(&room).Error; err != nil {
+			return notFound(err, "room")
+		}
+		if room.Kind != RoomLecture {
+			return nil
+		}
+		var l lectureRow
+		if err := s.conn(ctx).Where("id = ?", room.RefID).Take(&l).Error; err != nil {
+			return notFound(err, "lecture")
+		}
+		location := "/api/v1/rooms/" + roomID + "/recordings#" + recordingID
+		var n int64
+		if err := s.conn(ctx).Model(&lectureRecordingRow{}).Where("lecture_id = ? AND location = ?", l.ID, location).
+			Count(&n).Error; err != nil || n > 0 {
+			return err
+		}
+		title := "录像 " + startedAt.In(chinaZone).Format("2006-01-02 15:04")
+		rec := lectureRecordingRow{ID: newID(), LectureID: l.ID, Title: title, Location: location,
+			CreatedBy: l.PresenterUserID, CreatedAt: s.now()}
+		if err := s.conn(ctx).Create(&rec).Error; err != nil {
+			return err
+		}
+		return s.record(ctx, Audit{Action: audit.Action("lecture.recording_add"), PatientID: l.PatientID,
+			TargetType: "lecture_recording", TargetID: rec.ID, Detail: "sfu recording " + recordingID + " of lecture " + l.ID})
 	})
 }

@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"context"
 	"errors"
 	"testing"
 
@@ -60,5 +61,16 @@ func TestRoomRecordFollowsRecordingConsent(t *testing.T) {
 		if reads != 1 {
 			t.Fatalf("read called %d times; a refused room must not reach the disk", reads)
 		}
+
+		// A finished SFU recording is listed with the lecture, once.
+		started := f.clk.Now()
+		must(t, s.AddRoomRecording(context.Background(), room, "20250310T104500Z-abcdef", started))
+		must(t, s.AddRoomRecording(context.Background(), room, "20250310T104500Z-abcdef", started))
+		recs, err := s.ListLectureRecordings(county, l.Session.ID)
+		if err != nil || len(recs) != 1 || recs[0].Location != "/api/v1/rooms/"+room+"/recordings#20250310T104500Z-abcdef" ||
+			recs[0].CreatedBy != f.user("county-doctor").ID || recs[0].Title != "录像 2025-03-10 18:45" {
+			t.Fatalf("lecture recordings = %+v, %v", recs, err)
+		}
+		wantCode(t, s.AddRoomRecording(context.Background(), "no-such-room", "x", started), apperr.NotFound, "")
 	})
 }
