@@ -49,6 +49,9 @@ type Options struct {
 	// signalingUrl is that of the node the directory assigns the room to,
 	// instead of SignalingURL.
 	Nodes cluster.Directory
+	// RecordingDir is the SFU's signaling.Options.RecordingDir, read to list
+	// a room's recordings; "" answers 409.
+	RecordingDir string
 }
 
 // Server is the hub's HTTP front.
@@ -66,6 +69,7 @@ type Server struct {
 	signalingURL string
 	iceServers   []signaling.ICEServer
 	nodes        cluster.Directory
+	recordingDir string
 }
 
 // Limits on request bodies.
@@ -83,6 +87,7 @@ func New(o Options) *Server {
 	s := &Server{store: o.Store, presence: o.Presence, log: o.Logger, web: o.Web, version: o.Version,
 		metrics: newMetrics(prometheus.NewRegistry()), broker: newBroker(),
 		rooms: o.Rooms, signalingURL: o.SignalingURL, iceServers: o.ICEServers, nodes: o.Nodes}
+	s.recordingDir = o.RecordingDir
 	if s.signalingURL == "" {
 		s.signalingURL = "/rtc/ws"
 	}
