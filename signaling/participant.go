@@ -39,6 +39,10 @@ type participant struct {
 	log  *slog.Logger
 	send func(id uint64, m Message)
 	fail func(reason string) // ends the session from any goroutine
+	// record: the token asked for the room to be recorded (recording.go).
+	// fixed: the subscriber side is negotiated once by the client (WHIP,
+	// WHEP; see whip.go), so attach and detach never renegotiate.
+	record, fixed bool
 
 	pubMu     sync.Mutex
 	pub       *webrtc.PeerConnection // nil until the first offer
@@ -106,7 +110,9 @@ func (p *participant) close() {
 	for _, s := range downs {
 		s.down.Close()
 	}
-	_ = p.sub.Close()
+	if p.sub != nil { // a WHIP publisher has none
+		_ = p.sub.Close()
+	}
 	p.pubMu.Lock()
 	pub := p.pub
 	p.pubMu.Unlock()
@@ -216,6 +222,20 @@ func (p *participant) onTrack(pc *webrtc.PeerConnection, t *webrtc.TrackRemote, 
 		p.send(0, Error{Code: CodeInvalid, Message: "track " + t.ID() + " (" + string(kind) + ") was not announced with publish; not forwarded"})
 		return
 	}
+	p.forwardLayer(pc, t, r, rt, first)
+}
+
+// forwardTrack publishes a remote track that is not simulcast (a WHIP
+// encoder's) in the room as info, and forwards it until it ends.
+func (p *participant) forwardTrack(pc *webrtc.PeerConnection, t *webrtc.TrackRemote, r *webrtc.RTPReceiver, info TrackInfo) {
+	p.forwardLayer(pc, t, r, &roomTrack{info: info, codec: t.Codec().RTPCodecCapability, owner: p}, true)
+}
+
+// forwardLayer forwards one layer of rt (its only one, without simulcast)
+// until it ends, publishing rt in the room with its first layer. The layer's
+// Run starts only after that, so a recorder attached at publish sees the
+// track from its first packet.
+func (p *participant) forwardLayer(pc *webrtc.PeerConnection, t *webrtc.TrackRemote, r *webrtc.RTPReceiver, rt *roomTrack, first bool) {
 	up := forward.NewUp(t, forward.UpConfig{
 		Kind:  t.Kind(),
 		Layer: layerOf(t.RID(), r),
@@ -239,17 +259,22 @@ func (p *participant) onTrack(pc *webrtc.PeerConnection, t *webrtc.TrackRemote, 
 			}
 		}
 	}()
-	go func() {
-		if err := up.Run(); err != nil {
-			p.log.Debug("published track ended", "track", rt.info.TrackID, "rid", t.RID(), "err", err)
-		}
-		p.room.unpublish(p, rt.info.TrackID, up)
-	}()
+	run := func() {
+		go func() {
+			if err := up.Run(); err != nil {
+				p.log.Debug("published track ended", "track", rt.info.TrackID, "rid", t.RID(), "err", err)
+			}
+			p.room.unpublish(p, rt.info.TrackID, up)
+		}()
+	}
 	p.room.addLayer(rt, up)
 	if !first {
+		run()
 		return
 	}
-	if err := p.room.publish(rt); err != nil {
+	err := p.room.publish(rt)
+	run()
+	if err != nil {
 		rt.close()
 		p.forgetLayered(rt)
 		var pe *ProtocolError
@@ -277,7 +302,7 @@ func (p *participant) forgetLayered(t *roomTrack) {
 func (p *participant) attach(t *roomTrack) {
 	p.subMu.Lock()
 	defer p.subMu.Unlock()
-	if p.closed || p.downs[t.info.TrackID] != nil {
+	if p.closed || p.fixed || p.downs[t.info.TrackID] != nil {
 		return
 	}
 	// The stream id groups a participant's tracks into one MediaStream, so
@@ -329,7 +354,7 @@ func (p *participant) detach(trackID string) {
 	}
 	delete(p.downs, trackID)
 	s.down.Close()
-	if p.closed {
+	if p.closed || p.fixed {
 		return
 	}
 	_ = p.sub.RemoveTrack(s.down.Sender())

@@ -20,6 +20,7 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"github.com/lianxin-hub/lianxin/signaling/forward"
+	"github.com/lianxin-hub/lianxin/signaling/record"
 )
 
 type room struct {
@@ -28,6 +29,7 @@ type room struct {
 	mu      sync.Mutex
 	members map[string]*participant // by session id
 	tracks  map[string]*roomTrack   // by track id
+	rec     *roomRecording          // nil unless recording (recording.go)
 }
 
 // roomTrack is one published track. A simulcast track has up to
@@ -102,6 +104,9 @@ func (s *Server) join(p *participant, reqID uint64, roomID string) error {
 	})
 	r.broadcastLocked(ParticipantJoined{Participant: p.info}, nil)
 	r.members[p.info.SessionID] = p
+	if p.record {
+		s.recordLocked(r, p.log)
+	}
 	r.mu.Unlock()
 	s.mu.Unlock()
 
@@ -125,20 +130,28 @@ func (s *Server) leave(p *participant) {
 	}
 	delete(r.members, p.info.SessionID)
 	var owned []*roomTrack
+	var stopped []*record.Track
 	for _, t := range r.sortedTracks() {
 		if t.owner == p {
 			owned = append(owned, t)
 			delete(r.tracks, t.info.TrackID)
+			stopped = append(stopped, r.unrecordLocked(t.info.TrackID))
 			r.broadcastLocked(TrackUnpublished{TrackID: t.info.TrackID, SessionID: p.info.SessionID, UserID: p.info.UserID}, nil)
 		}
 	}
 	r.broadcastLocked(ParticipantLeft{SessionID: p.info.SessionID, UserID: p.info.UserID}, nil)
 	others := r.sortedMembers()
+	var rec *record.Recording
 	if len(r.members) == 0 && s.rooms[r.id] == r {
 		delete(s.rooms, r.id)
+		rec = r.takeRecordingLocked()
 	}
 	r.mu.Unlock()
 	s.mu.Unlock()
+	for _, w := range stopped {
+		finishTrack(w, p.log)
+	}
+	s.closeRecording(rec, p.log) // the room is empty: finalise its manifest
 
 	for _, t := range owned {
 		t.close()
@@ -165,6 +178,7 @@ func (r *room) publish(t *roomTrack) error {
 		return perr(CodeConflict, "track %q is already published in this room", info.TrackID)
 	}
 	r.tracks[info.TrackID] = t
+	r.recordTrackLocked(t)
 	r.broadcastLocked(TrackPublished{Track: info}, nil)
 	subs := r.sortedMembers()
 	r.mu.Unlock()
@@ -204,9 +218,11 @@ func (r *room) unpublish(owner *participant, trackID string, up *forward.Up) err
 		return perr(CodeNotFound, "you have no track %q", trackID)
 	}
 	delete(r.tracks, trackID)
+	stopped := r.unrecordLocked(trackID)
 	r.broadcastLocked(TrackUnpublished{TrackID: trackID, SessionID: owner.info.SessionID, UserID: owner.info.UserID}, nil)
 	subs := r.sortedMembers()
 	r.mu.Unlock()
+	finishTrack(stopped, owner.log)
 	t.close()
 	owner.forgetLayered(t)
 	for _, sub := range subs {

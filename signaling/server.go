@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -25,6 +26,7 @@ import (
 
 	"github.com/lianxin-hub/lianxin/signaling/cluster"
 	"github.com/lianxin-hub/lianxin/signaling/presence"
+	"github.com/lianxin-hub/lianxin/signaling/record"
 )
 
 // Paths served by Server.ServeHTTP.
@@ -74,6 +76,13 @@ type Options struct {
 	// PublicURL is where browsers reach this node's PathWebSocket, e.g.
 	// "wss://sfu-1.example.cn/rtc/ws"; required with Directory.
 	PublicURL string
+	// RecordingDir, when set, is where rooms whose token says Record are
+	// recorded (recording.go); empty disables recording.
+	RecordingDir string
+	// OnRecording, when set, hears of each recording once its manifest is
+	// final, on the goroutine of the last one to leave (keep it quick). The
+	// hub lists it with the lecture with it.
+	OnRecording func(record.Manifest)
 }
 
 // RoomPresence is one entry to (Joined) or exit from a room.
@@ -108,6 +117,10 @@ type Server struct {
 	closed   bool
 	rooms    map[string]*room
 	sessionz map[*session]struct{}
+
+	recordingDir string
+	onRecording  func(record.Manifest)
+	http         httpResources // WHIP and WHEP sessions (whip.go)
 }
 
 // New returns a Server ready to serve. Errors: Signer is nil, or Pion
@@ -152,6 +165,7 @@ func New(opts Options) (*Server, error) {
 		rooms:       map[string]*room{},
 		sessionz:    map[*session]struct{}{},
 	}
+	s.recordingDir, s.onRecording = opts.RecordingDir, opts.OnRecording
 	if s.iceServers == nil {
 		s.iceServers = []ICEServer{}
 	}
@@ -198,6 +212,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		_, _ = w.Write([]byte("ok\n"))
 	default:
+		if strings.HasPrefix(r.URL.Path, PathWHIP) || strings.HasPrefix(r.URL.Path, PathWHEP) {
+			s.serveWHIP(w, r)
+			return
+		}
 		http.NotFound(w, r)
 	}
 }
@@ -284,6 +302,7 @@ func (s *Server) Close() error {
 		for _, ss := range open {
 			ss.closeWith(websocket.StatusGoingAway, "server shutting down")
 		}
+		s.http.endAll()
 		done := make(chan struct{})
 		go func() { s.sessions.Wait(); close(done) }()
 		select {

@@ -164,6 +164,7 @@ func (ss *session) join(id uint64, m Join) error {
 	if err != nil {
 		return err
 	}
+	p.record = claims.Record
 	ss.srv.busy.enter(claims.UserID)
 	if err := ss.srv.join(p, id, claims.RoomID); err != nil {
 		ss.srv.busy.leave(claims.UserID)

@@ -63,6 +63,10 @@ type Claims struct {
 	Name    string // display name shown to the other participants
 	Role    Role
 	Expires time.Time
+	// Record asks the SFU to record the room (when it has a RecordingDir).
+	// The hub sets it only when the lecture or round has recording enabled
+	// and its consent rules hold; one such token switches the room on.
+	Record bool
 }
 
 // Errors returned by Sign and Verify; match them with errors.Is.
@@ -89,6 +93,7 @@ type wireClaims struct {
 	Name string `json:"name"`
 	Role Role   `json:"role"`
 	Exp  int64  `json:"exp"` // unix seconds
+	Rec  bool   `json:"rec,omitempty"`
 }
 
 // Signer signs and verifies room tokens with one HMAC-SHA256 key. It is
@@ -139,7 +144,7 @@ func (s *Signer) Sign(c Claims) (string, error) {
 	if c.Expires.IsZero() {
 		c.Expires = time.Now().Add(DefaultTokenTTL)
 	}
-	payload, err := json.Marshal(wireClaims{Room: c.RoomID, Sub: c.UserID, Name: c.Name, Role: c.Role, Exp: c.Expires.Unix()})
+	payload, err := json.Marshal(wireClaims{Room: c.RoomID, Sub: c.UserID, Name: c.Name, Role: c.Role, Exp: c.Expires.Unix(), Rec: c.Record})
 	if err != nil {
 		return "", err
 	}
@@ -181,7 +186,7 @@ func (s *Signer) Verify(token string, now time.Time) (Claims, error) {
 	if err := dec.Decode(&w); err != nil {
 		return Claims{}, fmt.Errorf("%w: %v", ErrMalformedToken, err)
 	}
-	c := Claims{RoomID: w.Room, UserID: w.Sub, Name: w.Name, Role: w.Role, Expires: time.Unix(w.Exp, 0)}
+	c := Claims{RoomID: w.Room, UserID: w.Sub, Name: w.Name, Role: w.Role, Expires: time.Unix(w.Exp, 0), Record: w.Rec}
 	if err := validateClaims(c); err != nil {
 		return Claims{}, fmt.Errorf("%w: %v", ErrMalformedToken, err)
 	}

@@ -145,14 +145,15 @@ func (m *Main) Run(ctx context.Context) error {
 		m.Nodes = nodes
 	} else {
 		m.SFU, err = signaling.New(signaling.Options{Signer: signer, Presence: m.Presence, NodeID: m.Config.NodeID,
-			Logger: m.Logger, OnPresence: m.recordAttendance, Now: m.Clock})
+			Logger: m.Logger, OnPresence: m.recordAttendance, Now: m.Clock, RecordingDir: m.recordingDir(),
+			OnRecording: m.listRecording})
 		if err != nil {
 			return err
 		}
 	}
 	api := httpapi.New(httpapi.Options{Store: st, Presence: m.Presence, Logger: m.Logger, Web: web,
 		TrustProxy: m.Config.TrustProxy, Version: version, Rooms: signer, Nodes: m.Nodes,
-		TURNURLs: m.relay.urls, TURN: m.relay.creds})
+		TURNURLs: m.relay.urls, TURN: m.relay.creds, RecordingDir: m.recordingDir()})
 	m.listener, err = net.Listen("tcp", m.Config.Addr)
 	if err != nil {
 		return err
@@ -165,7 +166,7 @@ func (m *Main) Run(ctx context.Context) error {
 	m.server = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	m.cancel = cancel
-	m.wg.Add(5)
+	m.wg.Add(6)
 	go func() {
 		defer m.wg.Done()
 		st.RunSealer(bg, m.Config.SealInterval)
@@ -183,6 +184,10 @@ func (m *Main) Run(ctx context.Context) error {
 	go func() {
 		defer m.wg.Done()
 		m.remindVideoConsultations(bg)
+	}()
+	go func() {
+		defer m.wg.Done()
+		m.pruneRecordingsDaily(bg)
 	}()
 	go func() {
 		defer m.wg.Done()

@@ -30,6 +30,9 @@ type Config struct {
 	SFUMode        string        // LIANXIN_SFU_MODE: SFUEmbedded or SFUExternal (serve)
 	SFUPublicURL   string        // LIANXIN_SFU_PUBLIC_URL (lianxin sfu)
 	SFUHeartbeat   time.Duration // LIANXIN_SFU_HEARTBEAT; a node is dead after 3 missed
+	// RecordingRetentionYears: SFU recordings older than this are deleted
+	// (audio/video process records are kept at least 3 years).
+	RecordingRetentionYears int // LIANXIN_RECORDING_RETENTION_YEARS
 
 	// TURN relay: read them through TURN(), which checks them.
 	TURNMode       string        // LIANXIN_TURN: auto, on or off
@@ -64,6 +67,11 @@ func (c *Config) Register(fs *flag.FlagSet) {
 	fs.DurationVar(&c.SFUHeartbeat, "sfu-heartbeat", envDuration("LIANXIN_SFU_HEARTBEAT", 2*time.Second), "how often SFU nodes report their load to Redis; a node silent for 3 beats is dead (LIANXIN_SFU_HEARTBEAT)")
 	c.registerTURN(fs)
 	fs.DurationVar(&c.ShutdownPeriod, "shutdown-timeout", envDuration("LIANXIN_SHUTDOWN_TIMEOUT", 10*time.Second), "grace period for open requests at shutdown (LIANXIN_SHUTDOWN_TIMEOUT)")
+	years, err := strconv.Atoi(env("LIANXIN_RECORDING_RETENTION_YEARS", "3"))
+	if err != nil {
+		years = 3
+	}
+	fs.IntVar(&c.RecordingRetentionYears, "recording-retention-years", years, "years video room recordings are kept before deletion; at least 3 by the retention rules (LIANXIN_RECORDING_RETENTION_YEARS)")
 }
 
 // RegisterDemo adds the --demo flag (serve only).

@@ -49,7 +49,7 @@ func (s *Server) joinRoom(c echo.Context) error {
 	}
 	exp := s.store.Now().Add(RoomTokenTTL)
 	tok, err := s.rooms.Sign(signaling.Claims{RoomID: g.RoomID, UserID: a.UserID, Name: name,
-		Role: signaling.Role(g.Role), Expires: exp})
+		Role: signaling.Role(g.Role), Expires: exp, Record: g.Record})
 	if err != nil {
 		return err
 	}

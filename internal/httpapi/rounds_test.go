@@ -19,7 +19,13 @@ import (
 // week after {{soon}}), and {{weekday}} for a weekly series.
 func roundsEnv(t *testing.T, st *store.Store) *env {
 	t.Helper()
-	e := newEnv(t, st)
+	return roundsEnvWith(t, st)
+}
+
+// roundsEnvWith is roundsEnv on a server built with tweaked Options.
+func roundsEnvWith(t *testing.T, st *store.Store, tweak ...func(*Options)) *env {
+	t.Helper()
+	e := newEnv(t, st, tweak...)
 	ctx := t.Context()
 	out, err := st.CreateInstitution(ctx, alliance.Institution{Name: "联盟外社区卫生服务中心", Level: alliance.LevelCHC,
 		Kind: "chc", RegionCode: "340102"})

@@ -88,6 +88,7 @@ func (s *Server) routes(e *echo.Echo) {
 	j.GET("/colleagues", s.listColleagues, need(auth.PermReferrals))
 	j.POST("/rooms", s.openRoom, need(auth.PermReferrals))
 	j.POST("/rooms/:id/join", s.joinRoom, need(auth.PermSelf))
+	j.GET("/rooms/:id/recordings", s.listRoomRecordings, need(auth.PermSelf))
 
 	s.analyticsRoutes(j)
 	j.GET("/notifications", s.listNotifications, need(auth.PermSelf))

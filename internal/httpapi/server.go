@@ -50,6 +50,9 @@ type Options struct {
 	// signalingUrl is that of the node the directory assigns the room to,
 	// instead of SignalingURL.
 	Nodes cluster.Directory
+	// RecordingDir is the SFU's signaling.Options.RecordingDir, read to list
+	// a room's recordings; "" answers 409.
+	RecordingDir string
 	// TURNURLs are handed to clients that join after ICEServers, the turn:
 	// and turns: ones with fresh credentials from TURN for the joining user.
 	TURNURLs []string
@@ -71,6 +74,7 @@ type Server struct {
 	signalingURL string
 	iceServers   []signaling.ICEServer
 	nodes        cluster.Directory
+	recordingDir string
 	turnURLs     []string
 	turn         turn.Credentials
 }
@@ -91,6 +95,7 @@ func New(o Options) *Server {
 		metrics: newMetrics(prometheus.NewRegistry()), broker: newBroker(),
 		rooms: o.Rooms, signalingURL: o.SignalingURL, iceServers: o.ICEServers, nodes: o.Nodes,
 		turnURLs: o.TURNURLs, turn: o.TURN}
+	s.recordingDir = o.RecordingDir
 	if s.signalingURL == "" {
 		s.signalingURL = "/rtc/ws"
 	}

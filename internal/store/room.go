@@ -32,6 +32,9 @@ type RoomGrant struct {
 	RefID  string
 	Role   string
 	Title  string
+	// Record: the SFU records the room (a lecture with recording enabled
+	// and, if it shows a patient, their recording consent in force).
+	Record bool
 }
 
 // JoinRoom decides whether the actor may enter a room now, and as what. For
@@ -114,11 +117,18 @@ func (s *Store) JoinRoom(ctx context.Context, roomID string) (RoomGrant, error) 
 				g.Role = "host"
 			}
 			patientID = l.PatientID
+			if g.Record, err = s.lectureRecorded(ctx, l); err != nil {
+				return err
+			}
 		default:
 			return apperr.NotFoundf("room not found")
 		}
+		detail := g.Role
+		if g.Record {
+			detail += ", recorded"
+		}
 		return s.record(ctx, Audit{Action: audit.Action("room.join"), PatientID: patientID, TargetType: "room",
-			TargetID: roomID, Detail: g.Role})
+			TargetID: roomID, Detail: detail})
 	})
 	return g, err
 }

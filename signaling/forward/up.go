@@ -57,8 +57,15 @@ type UpConfig struct {
 	Now func() time.Time
 }
 
-// Up is one published track as the SFU receives it. Add, Remove, Close and
-// RequestKeyframe are safe for concurrent use with Run.
+// Sink receives every packet an Up reads, before any subscriber does; a
+// recorder is one. WriteRTP runs on the Up's Run goroutine, so it must not
+// block; p and its payload are only valid during the call (copy to keep).
+type Sink interface {
+	WriteRTP(p *rtp.Packet)
+}
+
+// Up is one published track as the SFU receives it. Add, Remove, AddSink,
+// RemoveSink, Close and RequestKeyframe are safe for concurrent use with Run.
 type Up struct {
 	src       Source
 	kind      webrtc.RTPCodecType
@@ -72,6 +79,7 @@ type Up struct {
 	mu     sync.Mutex // serialises writers of downs; Run only loads it
 	closed bool
 	downs  atomic.Pointer[[]*Down]
+	sinks  atomic.Pointer[[]Sink] // nil unless recording: one load per packet
 	done   chan struct{}
 
 	keyframeRequests atomic.Uint64
@@ -150,6 +158,11 @@ func (u *Up) Run() error {
 		}
 		now := u.now().UnixNano()
 		u.measure(now, n)
+		if sinks := u.sinks.Load(); sinks != nil {
+			for _, k := range *sinks {
+				k.WriteRTP(&pkt)
+			}
+		}
 		downs := u.downs.Load()
 		if downs == nil {
 			continue
@@ -254,11 +267,52 @@ func (u *Up) Remove(d *Down) {
 	u.downs.Store(&next)
 }
 
-// Close stops all forwarding; later Adds fail. It does not stop Run, which
-// ends with the source. Closing twice is harmless.
+// AddSink starts handing every packet to k, from the next one read; it
+// reports false, adding nothing, once the Up is closed.
+func (u *Up) AddSink(k Sink) bool {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.closed {
+		return false
+	}
+	var next []Sink
+	if cur := u.sinks.Load(); cur != nil {
+		next = append(next, *cur...)
+	}
+	next = append(next, k)
+	u.sinks.Store(&next)
+	return true
+}
+
+// RemoveSink stops handing packets to k. Run may be in the middle of one
+// k.WriteRTP as it returns, so a sink must tolerate one call after removal.
+func (u *Up) RemoveSink(k Sink) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	cur := u.sinks.Load()
+	if cur == nil {
+		return
+	}
+	var next []Sink
+	for _, x := range *cur {
+		if x != k {
+			next = append(next, x)
+		}
+	}
+	if len(next) == 0 {
+		u.sinks.Store(nil)
+		return
+	}
+	u.sinks.Store(&next)
+}
+
+// Close stops all forwarding and drops all sinks; later Adds and AddSinks
+// fail. It does not stop Run, which ends with the source. Closing twice is
+// harmless.
 func (u *Up) Close() {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	u.closed = true
 	u.downs.Store(nil)
+	u.sinks.Store(nil)
 }
