@@ -2,6 +2,8 @@ package signaling
 
 import (
 	"net"
+	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -132,5 +134,45 @@ func testRelayedCall(t *testing.T, transport string) {
 	}
 	if n := ts.Allocations(); n < 2 {
 		t.Fatalf("TURN allocations = %d, want at least one per PeerConnection", n)
+	}
+}
+
+// A WHIP publisher (OBS in a hospital's lecture hall) gets the same TURN
+// server with fresh credentials for its user in the 201's Link headers.
+func TestWHIPLinksCarryTURNCredentials(t *testing.T) {
+	creds := turn.Credentials{Secret: "s", TTL: time.Hour}
+	const url = "turn:turn.example.cn:3478?transport=tcp"
+	_, ws := startServer(t, func(o *Options) {
+		o.ICEServersFor = func(userID string) []ICEServer {
+			name, cred := creds.Issue(userID, time.Now())
+			return []ICEServer{{URLs: []string{url}, Username: name, Credential: cred}}
+		}
+	})
+	pc, err := testAPI(t).NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = pc.Close() })
+	if _, err := pc.AddTransceiverFromTrack(sampleTrack(t, webrtc.MimeTypeVP8, "cam", "obs"),
+		webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly}); err != nil {
+		t.Fatal(err)
+	}
+	tok := signClaims(t, Claims{RoomID: "lecture-9", UserID: "lecturer", Role: RoleHost})
+	resp, body := httpDo(t, http.MethodPost, httpBase(ws)+PathWHIP+"lecture-9", tok, "application/sdp", offerComplete(t, pc))
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("WHIP POST = %d %q", resp.StatusCode, body)
+	}
+	var link string
+	for _, l := range resp.Header.Values("Link") {
+		if strings.HasPrefix(l, "<"+url+">") {
+			link = l
+		}
+	}
+	m := regexp.MustCompile(`username="([^"]+)"; credential="([^"]+)"`).FindStringSubmatch(link)
+	if m == nil {
+		t.Fatalf("Link headers %q, want %s with credentials", resp.Header.Values("Link"), url)
+	}
+	if id, err := creds.Check(m[1], m[2], time.Now()); err != nil || id != "lecturer" {
+		t.Fatalf("Link credentials: %q, %v", id, err)
 	}
 }

@@ -231,7 +231,7 @@ func (s *Server) startHTTPSession(w http.ResponseWriter, r *http.Request, roomID
 			res, answer, herr0 = s.openHTTPSession(r.Context(), claims, offer, whep)
 			if herr0 == nil {
 				h := w.Header()
-				for _, l := range iceServerLinks(s.iceServers) {
+				for _, l := range iceServerLinks(s.iceServersFor(claims.UserID)) {
 					h.Add("Link", l)
 				}
 				h.Set("Content-Type", "application/sdp")

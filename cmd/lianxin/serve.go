@@ -146,7 +146,7 @@ func (m *Main) Run(ctx context.Context) error {
 	} else {
 		m.SFU, err = signaling.New(signaling.Options{Signer: signer, Presence: m.Presence, NodeID: m.Config.NodeID,
 			Logger: m.Logger, OnPresence: m.recordAttendance, Now: m.Clock, RecordingDir: m.recordingDir(),
-			OnRecording: m.listRecording})
+			OnRecording: m.listRecording, ICEServersFor: m.turnServersFor})
 		if err != nil {
 			return err
 		}
@@ -198,6 +198,16 @@ func (m *Main) Run(ctx context.Context) error {
 	m.Logger.Info("lianxin serving", "url", m.URL(), "database", st.Dialect(), "presence", presenceKind(m.Config.RedisURL),
 		"demo", m.Config.Demo, "version", version)
 	return nil
+}
+
+// turnServersFor gives the in-process SFU the TURN servers, with fresh
+// credentials, for its joined answers and WHIP/WHEP Link headers.
+func (m *Main) turnServersFor(userID string) []signaling.ICEServer {
+	now := time.Now
+	if m.Clock != nil {
+		now = m.Clock
+	}
+	return m.relay.iceServers(userID, now())
 }
 
 // reminderLead is how long before a video consultation its participants
