@@ -33,6 +33,11 @@ var (
 	}
 )
 
+// audioLevelURI is RFC 6464's client-to-mixer audio level header extension
+// (pion/sdp's AudioLevelURI; spelled out so go.mod needs no new direct
+// dependency).
+const audioLevelURI = "urn:ietf:params:rtp-hdrext:ssrc-audio-level"
+
 // newAPI builds the Pion API every PeerConnection of one Server shares.
 //
 // The interceptors are webrtc.RegisterDefaultInterceptors minus one: the NACK
@@ -51,6 +56,11 @@ func newAPI(log *slog.Logger, configure func(*webrtc.SettingEngine)) (*webrtc.AP
 		return nil, err
 	}
 	if err := m.RegisterCodec(codecVP8, webrtc.RTPCodecTypeVideo); err != nil {
+		return nil, err
+	}
+	// Publishers' audio levels feed the active speaker (speaker.go); the
+	// extension is read by forward.Up and stripped like every other.
+	if err := m.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: audioLevelURI}, webrtc.RTPCodecTypeAudio); err != nil {
 		return nil, err
 	}
 

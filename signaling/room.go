@@ -26,8 +26,9 @@ type room struct {
 	id string
 
 	mu      sync.Mutex
-	members map[string]*participant // by session id
-	tracks  map[string]*roomTrack   // by track id
+	members  map[string]*participant // by session id
+	tracks   map[string]*roomTrack   // by track id
+	speakers *speakerDetector
 }
 
 type roomTrack struct {
@@ -38,7 +39,7 @@ type roomTrack struct {
 }
 
 func newRoom(id string) *room {
-	return &room{id: id, members: map[string]*participant{}, tracks: map[string]*roomTrack{}}
+	return &room{id: id, members: map[string]*participant{}, tracks: map[string]*roomTrack{}, speakers: newSpeakerDetector(time.Now)}
 }
 
 // join registers p in its room (creating the room), queues joined for p and
@@ -93,6 +94,7 @@ func (s *Server) leave(p *participant) {
 		return
 	}
 	delete(r.members, p.info.SessionID)
+	r.speakers.forget(p.info.SessionID)
 	var owned []*roomTrack
 	for _, t := range r.sortedTracks() {
 		if t.owner == p {
@@ -215,6 +217,22 @@ func (r *room) chat(p *participant, text string, now time.Time) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.broadcastLocked(Chat{Text: text, UserID: p.info.UserID, SessionID: p.info.SessionID, Name: p.info.Name, SentAt: now.UnixMilli()}, nil)
+}
+
+// audioLevel feeds one packet's audio level from p's microphone to the
+// speaker detector and broadcasts active_speaker when the speaker changes.
+// It runs on the track's forwarding goroutine for every audio packet; the
+// lock is held for a map update, and the decision under it keeps events in
+// room order.
+func (r *room) audioLevel(p *participant, level uint8) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.members[p.info.SessionID] != p {
+		return
+	}
+	if m, changed := r.speakers.observe(p.info.SessionID, p.info.UserID, level); changed {
+		r.broadcastLocked(m, nil)
+	}
 }
 
 func (r *room) hasTrack(id string) bool {

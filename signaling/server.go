@@ -61,6 +61,15 @@ type Options struct {
 	// order for each session, on the session's goroutine (so keep it quick).
 	// The hub records attendance with it; signaling itself keeps no record.
 	OnPresence func(RoomPresence)
+	// ReconnectGrace is how long a participant whose socket dropped (no
+	// leave, no close frame) stays in its room, unseen by the others, for a
+	// reconnect to resume it (resume.go); it also bounds how long a failed
+	// media connection may take to recover by ICE restart. 0 means
+	// DefaultReconnectGrace; a negative value disables resuming.
+	ReconnectGrace time.Duration
+
+	// onParked, for tests, hears each session parked after a drop.
+	onParked func(sessionID string)
 }
 
 // RoomPresence is one entry to (Joined) or exit from a room.
@@ -84,6 +93,8 @@ type Server struct {
 	origins     []string
 	anyOrigin   bool
 	busy        *busyMarks
+	grace       time.Duration
+	onParked    func(sessionID string)
 	ctx         context.Context // parent of every session; cancelled by Close
 	cancel      context.CancelFunc
 	sessions    sync.WaitGroup
@@ -130,8 +141,13 @@ func New(opts Options) (*Server, error) {
 		ctx:         ctx,
 		cancel:      cancel,
 		busyStopped: make(chan struct{}),
+		grace:       opts.ReconnectGrace,
+		onParked:    opts.onParked,
 		rooms:       map[string]*room{},
 		sessionz:    map[*session]struct{}{},
+	}
+	if s.grace == 0 {
+		s.grace = DefaultReconnectGrace
 	}
 	if s.iceServers == nil {
 		s.iceServers = []ICEServer{}
@@ -265,6 +281,7 @@ func (s *Server) Close() error {
 		s.cancel() // hard-stops stragglers and the presence loop
 	}
 	s.sessions.Wait()
+	s.expireParked()
 	<-s.busyStopped
 	return nil
 }
