@@ -260,15 +260,16 @@ func (ss *session) send(id uint64, m Message) {
 	ss.enqueue(outbound{data: data, typ: m.MessageType()})
 }
 
+// After the socket has died the queue still takes messages while it has
+// room: a parked participant's backlog is salvaged from it (resume.go).
 func (ss *session) enqueue(o outbound) {
-	if ss.ctx.Err() != nil {
-		return
-	}
 	select {
 	case ss.out <- o:
 	default:
-		ss.log.Warn("write queue full; disconnecting slow client")
-		ss.cancel()
+		if ss.ctx.Err() == nil {
+			ss.log.Warn("write queue full; disconnecting slow client")
+			ss.cancel()
+		}
 	}
 }
 
