@@ -280,6 +280,26 @@ func TestICERestartKeepsMediaFlowing(t *testing.T) {
 	}
 	waitSignal(t, "subscriber ICE reconnect", connected)
 	packetsFlow(t, "b after subscriber restart", 50, video)
+
+	// B's socket drops and B resumes: the server restarts the subscriber
+	// PC again, on the new socket, and video keeps coming.
+	oldUfrag = ufrag(offer.SDP)
+	connected = iceConnected(sub)
+	b.cut()
+	b.redial(url)
+	if j, ok := b.reconnect(roomToken(t, roomID, "viewer", RoleViewer), jb.SessionID).msg.(Joined); !ok || !j.Resumed {
+		t.Fatalf("B's reconnect answered %+v", j)
+	}
+	select {
+	case offer = <-b.subOffers:
+	case <-time.After(waitLimit):
+		t.Fatal("no subscriber restart offer after the resume")
+	}
+	if u := ufrag(offer.SDP); u == oldUfrag || u == "" {
+		t.Fatalf("resume offer kept ufrag %q", oldUfrag)
+	}
+	waitSignal(t, "subscriber ICE reconnect after resume", connected)
+	packetsFlow(t, "b after resuming", 50, video)
 }
 
 // (c) When the grace runs out, the dropped participant leaves for real:
@@ -365,5 +385,39 @@ func TestReconnectRefused(t *testing.T) {
 	a.send(Chat{Text: "still here"})
 	if c := a.waitType("chat").msg.(Chat); c.SessionID != ja.SessionID {
 		t.Fatalf("chat = %+v", c)
+	}
+}
+
+// A track published while B is away reaches B after it resumes: the
+// subscriber offer that went nowhere is sent again on the new socket, and
+// the ICE restart follows its answer.
+func TestResumeDeliversTracksPublishedWhileAway(t *testing.T) {
+	parked := make(chan string, 4)
+	_, url := startServer(t, parkedSignal(parked))
+	b := dial(t, url, "b", clientConfig{})
+	jb := b.join(roomToken(t, "r", "student", RoleViewer))
+	a := dial(t, url, "a", clientConfig{})
+	a.join(roomToken(t, "r", "lecturer", RoleHost))
+
+	b.cut()
+	waitString(t, "parked session", parked)
+	cam := sampleTrack(t, webrtc.MimeTypeVP8, "cam", "a")
+	a.publish(pubTrack{Publish{TrackID: "cam", Kind: KindVideo, Source: SourceCamera}, cam})
+	pump(t, cam)
+	a.waitType("track_published") // the offer for B has been made, and dropped
+
+	b.redial(url)
+	m := b.reconnect(roomToken(t, "r", "student", RoleViewer), jb.SessionID)
+	if j, ok := m.msg.(Joined); !ok || len(j.Tracks) != 1 || j.Tracks[0].TrackID != "cam" {
+		t.Fatalf("reconnect answered %s %+v, want the camera listed", m.env.Type, m.msg)
+	}
+	packetsFlow(t, "b", 50, receive(b.nextTrack()))
+	// The restart offer follows the answer to the re-sent one.
+	for range 2 {
+		select {
+		case <-b.subOffers:
+		case <-time.After(waitLimit):
+			t.Fatal("want the re-sent offer and the restart offer")
+		}
 	}
 }
