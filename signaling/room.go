@@ -25,7 +25,7 @@ import (
 type room struct {
 	id string
 
-	mu      sync.Mutex
+	mu       sync.Mutex
 	members  map[string]*participant // by session id
 	tracks   map[string]*roomTrack   // by track id
 	speakers *speakerDetector

@@ -51,7 +51,7 @@ type session struct {
 type outbound struct {
 	data   []byte
 	typ    string // the message type, so a backlog can leave SDP and candidates out
-	close  bool // close the socket after everything queued before
+	close  bool   // close the socket after everything queued before
 	code   websocket.StatusCode
 	reason string
 }
