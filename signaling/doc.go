@@ -12,6 +12,8 @@
 // PROTOCOL.md explains it), server.go and session.go (the WebSocket endpoint
 // and one connection), room.go (rooms and their events), participant.go (a
 // participant's publisher and subscriber PeerConnections), media.go (codecs
-// and interceptors), busy.go (presence marks). The forwarding hot path lives
+// and interceptors), busy.go (presence marks), resume.go (keeping a dropped
+// session for a reconnect), speaker.go (active speaker from audio levels).
+// The forwarding hot path lives
 // in the forward and packetcache sub-packages.
 package signaling
