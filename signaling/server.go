@@ -58,7 +58,9 @@ type Options struct {
 	// Now is the clock for token expiry; default time.Now.
 	Now func() time.Time
 	// OnPresence, when set, hears every entry to and exit from a room, in
-	// order for each session, on the session's goroutine (so keep it quick).
+	// order for each session, on the session's goroutine or, for a session
+	// whose reconnect grace ran out, on a timer's (so keep it quick). A
+	// dropped and resumed session is one stay: no exit, no second entry.
 	// The hub records attendance with it; signaling itself keeps no record.
 	OnPresence func(RoomPresence)
 	// ReconnectGrace is how long a participant whose socket dropped (no
