@@ -307,9 +307,11 @@ func TestICERestartKeepsMediaFlowing(t *testing.T) {
 // and a late reconnect is told to join afresh.
 func TestReconnectGraceExpiryLeaves(t *testing.T) {
 	attendance := make(chan RoomPresence, 16)
+	parkedAt := make(chan time.Time, 1)
 	_, url := startServer(t, func(o *Options) {
 		o.ReconnectGrace = 100 * time.Millisecond
 		o.OnPresence = func(p RoomPresence) { attendance <- p }
+		o.onParked = func(string) { parkedAt <- time.Now() }
 	})
 	a := dial(t, url, "a", clientConfig{})
 	ja := a.join(roomToken(t, "r", "dr-li", RoleHost))
@@ -321,18 +323,27 @@ func TestReconnectGraceExpiryLeaves(t *testing.T) {
 	b.nextTrack()
 
 	a.cut()
+	var parked time.Time
+	select {
+	case parked = <-parkedAt:
+	case <-time.After(waitLimit):
+		t.Fatal("A was not parked")
+	}
 	if u := b.waitType("track_unpublished").msg.(TrackUnpublished); u.TrackID != "mic" || u.SessionID != ja.SessionID {
 		t.Fatalf("track_unpublished = %+v", u)
 	}
 	if l := b.waitType("participant_left").msg.(ParticipantLeft); l.SessionID != ja.SessionID || l.UserID != "dr-li" {
 		t.Fatalf("participant_left = %+v", l)
 	}
-	var exits int
-	for exits == 0 {
+	for exited := false; !exited; {
 		select {
 		case p := <-attendance:
 			if !p.Joined && p.UserID == "dr-li" {
-				exits++
+				exited = true
+				// The exit is when the socket dropped, not when the grace ran out.
+				if p.At.After(parked) {
+					t.Fatalf("exit recorded %v after the drop: the grace counted as presence", p.At.Sub(parked))
+				}
 			}
 		case <-time.After(waitLimit):
 			t.Fatal("attendance heard no exit")

@@ -43,7 +43,8 @@ type link struct {
 	backlog []outbound // encoded messages kept while parked, oldest first
 	epoch   uint64     // bumped by every park and takeover; a grace timer fires only for its own
 	timer   *time.Timer
-	gone    bool // left (or the grace ran out): no more takeovers
+	since   time.Time // when it was parked: the end of the stay if the grace runs out
+	gone    bool      // left (or the grace ran out): no more takeovers
 }
 
 func newLink(ss *session) *link { return &link{ss: ss} }
@@ -127,7 +128,7 @@ func (l *link) detach(ss *session) {
 // park detaches ss and starts the grace timer, which calls expire unless a
 // reconnect comes first. It reports false when ss no longer holds the
 // participant.
-func (l *link) park(ss *session, grace time.Duration, expire func(epoch uint64)) bool {
+func (l *link) park(ss *session, now time.Time, grace time.Duration, expire func(epoch uint64)) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.ss != ss || l.gone {
@@ -135,22 +136,24 @@ func (l *link) park(ss *session, grace time.Duration, expire func(epoch uint64))
 	}
 	l.detach(ss)
 	l.ss = nil
+	l.since = now
 	l.epoch++
 	epoch := l.epoch
 	l.timer = time.AfterFunc(grace, func() { expire(epoch) })
 	return true
 }
 
-// expire marks the participant gone if it is still parked in epoch; the
-// caller then makes it leave. Server.Close passes the current epoch.
-func (l *link) expire(epoch uint64) bool {
+// expire marks the participant gone if it is still parked in epoch, and
+// returns when it was parked; the caller then makes it leave. Server.Close
+// passes the current epoch.
+func (l *link) expire(epoch uint64) (time.Time, bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.ss != nil || l.gone || l.epoch != epoch {
-		return false
+		return time.Time{}, false
 	}
 	l.gone = true
-	return true
+	return l.since, true
 }
 
 // parked returns the current epoch when the participant is parked.
@@ -239,7 +242,7 @@ func (s *Server) park(ss *session, p *participant) bool {
 	if s.grace <= 0 || s.isClosed() {
 		return false
 	}
-	if !p.link.park(ss, s.grace, func(epoch uint64) { s.expire(p, epoch, "reconnect grace expired") }) {
+	if !p.link.park(ss, s.now(), s.grace, func(epoch uint64) { s.expire(p, epoch, "reconnect grace expired") }) {
 		return false
 	}
 	if s.onParked != nil {
@@ -249,19 +252,23 @@ func (s *Server) park(ss *session, p *participant) bool {
 }
 
 // expire makes a parked participant leave, if it is still parked in epoch.
+// Attendance records the exit at the moment the socket dropped: the grace
+// was waiting time, not presence.
 func (s *Server) expire(p *participant, epoch uint64, why string) {
-	if !p.link.expire(epoch) {
+	since, ok := p.link.expire(epoch)
+	if !ok {
 		return
 	}
-	s.depart(p)
+	s.depart(p, since)
 	p.log.Info("left", "reason", why)
 }
 
-// depart is the end of every stay: the room, the busy mark, attendance.
-func (s *Server) depart(p *participant) {
+// depart is the end of every stay: the room, the busy mark, attendance
+// (with the exit at at).
+func (s *Server) depart(p *participant, at time.Time) {
 	s.busy.leave(p.info.UserID)
 	s.leave(p)
-	s.presence(p.room.id, p.info.UserID, false)
+	s.presenceAt(p.room.id, p.info.UserID, false, at)
 }
 
 // expireParked makes every parked participant leave now (Close).

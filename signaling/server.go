@@ -167,8 +167,12 @@ func New(opts Options) (*Server, error) {
 
 // presence reports an entry or exit to OnPresence, if set.
 func (s *Server) presence(roomID, userID string, joined bool) {
+	s.presenceAt(roomID, userID, joined, s.now())
+}
+
+func (s *Server) presenceAt(roomID, userID string, joined bool, at time.Time) {
 	if s.onPresence != nil {
-		s.onPresence(RoomPresence{RoomID: roomID, UserID: userID, Joined: joined, At: s.now()})
+		s.onPresence(RoomPresence{RoomID: roomID, UserID: userID, Joined: joined, At: at})
 	}
 }
 

@@ -349,7 +349,7 @@ func (ss *session) teardown() {
 		case ss.dropped() && ss.srv.park(ss, p):
 			p.log.Info("connection lost; kept for reconnect", "grace", ss.srv.grace)
 		case p.link.end(ss):
-			ss.srv.depart(p)
+			ss.srv.depart(p, ss.srv.now())
 			p.log.Info("left")
 		default:
 			// A newer socket holds the session.
