@@ -260,8 +260,9 @@ func (ss *session) send(id uint64, m Message) {
 	ss.enqueue(outbound{data: data, typ: m.MessageType()})
 }
 
-// After the socket has died the queue still takes messages while it has
-// room: a parked participant's backlog is salvaged from it (resume.go).
+// enqueue queues o without blocking. After the socket has died the queue
+// still takes messages while it has room, because a parked participant's
+// backlog is salvaged from it (resume.go).
 func (ss *session) enqueue(o outbound) {
 	select {
 	case ss.out <- o:
