@@ -94,6 +94,11 @@ type client struct {
 	closing   atomic.Bool // set by close and by sending leave: PC errors are expected now
 	backlog   []serverMsg // seen by waitFor but not yet matched
 
+	// gate holds back our candidates while a description is being set and
+	// sent, so the server never sees a restarted ICE session's candidates
+	// before the SDP with its credentials (as browsers behave).
+	gate sync.Mutex
+
 	mu   sync.Mutex
 	pub  *webrtc.PeerConnection
 	sub  *webrtc.PeerConnection
@@ -279,11 +284,15 @@ func (c *client) trickle(pc *webrtc.PeerConnection, target Target) {
 			return
 		}
 		j := ic.ToJSON()
+		c.gate.Lock()
+		defer c.gate.Unlock()
 		c.send(Candidate{Candidate: j.Candidate, SDPMid: j.SDPMid, SDPMLineIndex: j.SDPMLineIndex, Target: target})
 	})
 }
 
 func (c *client) onOffer(o Offer) {
+	c.gate.Lock()
+	defer c.gate.Unlock()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.sub == nil {

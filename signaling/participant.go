@@ -120,8 +120,8 @@ func (p *participant) watch(which string, pc *webrtc.PeerConnection) func(webrtc
 func (p *participant) restartSubscriber() {
 	p.subMu.Lock()
 	defer p.subMu.Unlock()
-	if p.closed || p.restarted || p.generation == 0 {
-		return
+	if p.closed || p.restarted || p.sub.CurrentRemoteDescription() == nil {
+		return // never answered: there is no ICE session to restart yet
 	}
 	if _, parked := p.link.parked(); parked {
 		return
@@ -142,7 +142,9 @@ func (p *participant) resumed() {
 	if p.closed || p.generation == 0 {
 		return // never negotiated: nothing to restart
 	}
-	p.iceRestart = true
+	// Restarting an ICE session that never got an answer would only race
+	// its first DTLS handshake; the re-sent offer starts it afresh.
+	p.iceRestart = p.sub.CurrentRemoteDescription() != nil
 	if p.negotiating != 0 {
 		p.renegotiate = true
 		p.offer(p.sub.LocalDescription().SDP)
@@ -226,6 +228,7 @@ func (p *participant) onOffer(id uint64, sdp string) error {
 	if err != nil {
 		return perr(CodeInvalid, "cannot answer offer: %v", err)
 	}
+	p.pubICE.hold() // a restart offer makes us gather anew: no candidate before the answer
 	if err := p.pub.SetLocalDescription(answer); err != nil {
 		return err
 	}
@@ -347,6 +350,7 @@ func (p *participant) negotiate() {
 	}
 	offer, err := p.sub.CreateOffer(&webrtc.OfferOptions{ICERestart: p.iceRestart})
 	if err == nil {
+		p.subICE.hold() // an ICE restart gathers anew: no candidate before its offer
 		err = p.sub.SetLocalDescription(offer)
 	}
 	if err != nil {
@@ -446,6 +450,15 @@ func (q *iceQueue) gathered(c *webrtc.ICECandidate, send func(uint64, Message)) 
 
 func (q *iceQueue) message(c webrtc.ICECandidateInit) Candidate {
 	return Candidate{Candidate: c.Candidate, SDPMid: c.SDPMid, SDPMLineIndex: c.SDPMLineIndex, UsernameFragment: c.UsernameFragment, Target: q.target}
+}
+
+// hold keeps candidates gathered from now on until the next description is
+// sent: a renegotiation that restarts ICE gathers candidates for the new
+// credentials, which the client must not see before them.
+func (q *iceQueue) hold() {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.sent = false
 }
 
 // sendDescription queues desc, then any candidates gathered before it.

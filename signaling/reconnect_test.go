@@ -16,7 +16,14 @@ import (
 
 // parkedSignal makes startServer report each parked session on the channel.
 func parkedSignal(ch chan string) func(*Options) {
-	return func(o *Options) { o.onParked = func(id string) { ch <- id } }
+	return func(o *Options) {
+		o.onParked = func(id string) {
+			select {
+			case ch <- id:
+			default: // cleanup parks everyone left; nobody listens then
+			}
+		}
+	}
 }
 
 func waitString(t *testing.T, what string, ch <-chan string) string {
@@ -80,14 +87,17 @@ func (c *client) restartPublisherICE() (before, after string) {
 	c.mu.Unlock()
 	before = ufrag(pc.LocalDescription().SDP)
 	connected := iceConnected(pc)
+	c.gate.Lock()
 	offer, err := pc.CreateOffer(&webrtc.OfferOptions{ICERestart: true})
 	if err == nil {
 		err = pc.SetLocalDescription(offer)
 	}
 	if err != nil {
+		c.gate.Unlock()
 		c.t.Fatalf("%s: restart offer: %v", c.name, err)
 	}
 	c.send(Offer{SDP: offer.SDP})
+	c.gate.Unlock()
 	waitSignal(c.t, c.name+" publisher ICE reconnect", connected)
 	return before, ufrag(offer.SDP)
 }
@@ -311,7 +321,12 @@ func TestReconnectGraceExpiryLeaves(t *testing.T) {
 	_, url := startServer(t, func(o *Options) {
 		o.ReconnectGrace = 100 * time.Millisecond
 		o.OnPresence = func(p RoomPresence) { attendance <- p }
-		o.onParked = func(string) { parkedAt <- time.Now() }
+		o.onParked = func(string) {
+			select {
+			case parkedAt <- time.Now():
+			default: // cleanup parks the others too
+			}
+		}
 	})
 	a := dial(t, url, "a", clientConfig{})
 	ja := a.join(roomToken(t, "r", "dr-li", RoleHost))
@@ -400,8 +415,8 @@ func TestReconnectRefused(t *testing.T) {
 }
 
 // A track published while B is away reaches B after it resumes: the
-// subscriber offer that went nowhere is sent again on the new socket, and
-// the ICE restart follows its answer.
+// subscriber offer that went nowhere is sent again on the new socket (with
+// no ICE restart after it: that PC never had an ICE session to restart).
 func TestResumeDeliversTracksPublishedWhileAway(t *testing.T) {
 	parked := make(chan string, 4)
 	_, url := startServer(t, parkedSignal(parked))
@@ -423,12 +438,4 @@ func TestResumeDeliversTracksPublishedWhileAway(t *testing.T) {
 		t.Fatalf("reconnect answered %s %+v, want the camera listed", m.env.Type, m.msg)
 	}
 	packetsFlow(t, "b", 50, receive(b.nextTrack()))
-	// The restart offer follows the answer to the re-sent one.
-	for range 2 {
-		select {
-		case <-b.subOffers:
-		case <-time.After(waitLimit):
-			t.Fatal("want the re-sent offer and the restart offer")
-		}
-	}
 }
