@@ -4,6 +4,8 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"strings"
@@ -78,7 +80,9 @@ type serverMsg struct {
 type client struct {
 	t      *testing.T
 	name   string
-	ws     *websocket.Conn
+	ws     *websocket.Conn // replaced by redial; read it through socket() off the test goroutine
+	raw    net.Conn        // the TCP connection under ws, for cutting it
+	wsMu   sync.Mutex
 	api    *webrtc.API
 	nextID atomic.Uint64
 
@@ -91,6 +95,11 @@ type client struct {
 	pcConfig  webrtc.Configuration
 	backlog   []serverMsg // seen by waitFor but not yet matched
 
+	// gate holds back our candidates while a description is being set and
+	// sent, so the server never sees a restarted ICE session's candidates
+	// before the SDP with its credentials (as browsers behave).
+	gate sync.Mutex
+
 	mu   sync.Mutex
 	pub  *webrtc.PeerConnection
 	sub  *webrtc.PeerConnection
@@ -101,22 +110,22 @@ type client struct {
 type clientConfig struct {
 	interceptors    []interceptor.Factory // run before Pion's defaults
 	noReplayProtect bool
+	audioLevel      bool                 // offer the RFC 6464 audio level header extension
 	pc              webrtc.Configuration // both PCs: ICE servers, transport policy
 }
 
 func dial(t *testing.T, url, name string, cfg clientConfig) *client {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), waitLimit)
-	defer cancel()
-	ws, _, err := websocket.Dial(ctx, url, nil)
-	if err != nil {
-		t.Fatalf("%s: dial: %v", name, err)
-	}
-	ws.SetReadLimit(1 << 20)
+	ws, raw := dialSocket(t, url, name)
 
 	m := &webrtc.MediaEngine{}
 	if err := m.RegisterDefaultCodecs(); err != nil {
 		t.Fatal(err)
+	}
+	if cfg.audioLevel {
+		if err := m.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: audioLevelURI}, webrtc.RTPCodecTypeAudio); err != nil {
+			t.Fatal(err)
+		}
 	}
 	ir := &interceptor.Registry{}
 	for _, f := range cfg.interceptors {
@@ -135,7 +144,7 @@ func dial(t *testing.T, url, name string, cfg clientConfig) *client {
 		se.DisableSRTPReplayProtection(true)
 	}
 	c := &client{
-		t: t, name: name, ws: ws,
+		t: t, name: name, ws: ws, raw: raw,
 		api:       webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(ir), webrtc.WithSettingEngine(se)),
 		events:    make(chan serverMsg, 1024),
 		tracks:    make(chan *webrtc.TrackRemote, 16),
@@ -144,17 +153,73 @@ func dial(t *testing.T, url, name string, cfg clientConfig) *client {
 		readDone:  make(chan struct{}),
 		pcConfig:  cfg.pc,
 	}
-	go c.readLoop()
+	go c.readLoop(ws, c.events, c.readDone, c.closed)
 	t.Cleanup(c.close)
 	return c
+}
+
+// dialSocket opens a WebSocket and returns it with the TCP connection under
+// it, which a test can close to simulate a network drop (no close frame).
+func dialSocket(t *testing.T, url, name string) (*websocket.Conn, net.Conn) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), waitLimit)
+	defer cancel()
+	var raw net.Conn
+	var d net.Dialer
+	hc := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := d.DialContext(ctx, network, addr)
+		raw = c
+		return c, err
+	}}}
+	ws, _, err := websocket.Dial(ctx, url, &websocket.DialOptions{HTTPClient: hc})
+	if err != nil {
+		t.Fatalf("%s: dial: %v", name, err)
+	}
+	ws.SetReadLimit(1 << 20)
+	return ws, raw
+}
+
+// socket is the current WebSocket.
+func (c *client) socket() *websocket.Conn {
+	c.wsMu.Lock()
+	defer c.wsMu.Unlock()
+	return c.ws
+}
+
+// cut closes the TCP connection under the WebSocket, as a network loss
+// would: the server sees the socket die without a close frame. The PCs stay.
+func (c *client) cut() {
+	c.t.Helper()
+	_ = c.raw.Close()
+	<-c.readDone
+	for m := range c.events { // keep what arrived before the cut
+		c.backlog = append(c.backlog, m)
+	}
+}
+
+// redial opens a new WebSocket for the same client (after cut), keeping its
+// PeerConnections, as a browser does when it reconnects.
+func (c *client) redial(url string) {
+	c.t.Helper()
+	ws, raw := dialSocket(c.t, url, c.name)
+	c.wsMu.Lock()
+	c.ws, c.raw = ws, raw
+	c.events = make(chan serverMsg, 1024)
+	c.readDone = make(chan struct{})
+	c.closed = make(chan websocket.StatusCode, 1)
+	c.wsMu.Unlock()
+	go c.readLoop(ws, c.events, c.readDone, c.closed)
 }
 
 // close stops the reader before closing the PCs, so no late server offer is
 // applied to a closed PC, and nothing logs after the test has finished.
 func (c *client) close() {
 	c.closing.Store(true)
-	_ = c.ws.CloseNow()
-	<-c.readDone
+	_ = c.socket().CloseNow()
+	c.wsMu.Lock()
+	done := c.readDone
+	c.wsMu.Unlock()
+	<-done
 	c.mu.Lock()
 	pub, sub := c.pub, c.sub
 	c.mu.Unlock()
@@ -177,17 +242,17 @@ func (c *client) send(m Message) uint64 {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
 	defer cancel()
-	_ = c.ws.Write(ctx, websocket.MessageText, data) // a failed write shows up as a missing reply
+	_ = c.socket().Write(ctx, websocket.MessageText, data) // a failed write shows up as a missing reply
 	return id
 }
 
-func (c *client) readLoop() {
-	defer close(c.readDone)
-	defer close(c.events)
+func (c *client) readLoop(ws *websocket.Conn, events chan serverMsg, done chan struct{}, closed chan websocket.StatusCode) {
+	defer close(done)
+	defer close(events)
 	for {
-		_, data, err := c.ws.Read(context.Background())
+		_, data, err := ws.Read(context.Background())
 		if err != nil {
-			c.closed <- websocket.CloseStatus(err)
+			closed <- websocket.CloseStatus(err)
 			return
 		}
 		env, msg, err := DecodeServer(data)
@@ -203,7 +268,7 @@ func (c *client) readLoop() {
 		case Candidate:
 			c.onCandidate(m)
 		default:
-			c.events <- serverMsg{env, msg}
+			events <- serverMsg{env, msg}
 		}
 	}
 }
@@ -222,11 +287,15 @@ func (c *client) trickle(pc *webrtc.PeerConnection, target Target) {
 			return
 		}
 		j := ic.ToJSON()
+		c.gate.Lock()
+		defer c.gate.Unlock()
 		c.send(Candidate{Candidate: j.Candidate, SDPMid: j.SDPMid, SDPMLineIndex: j.SDPMLineIndex, Target: target})
 	})
 }
 
 func (c *client) onOffer(o Offer) {
+	c.gate.Lock()
+	defer c.gate.Unlock()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.sub == nil {

@@ -14,6 +14,8 @@
 // participant's publisher and subscriber PeerConnections), layers.go (each
 // subscriber's bandwidth estimate and simulcast layer choice), media.go
 // (codecs and interceptors), busy.go (presence marks), nodes.go (one node of
-// several: joins routed through the cluster directory, heartbeats). The
+// several: joins routed through the cluster directory, heartbeats),
+// resume.go (keeping a dropped session for a reconnect), speaker.go (active
+// speaker from audio levels), whip.go (WHIP and WHEP), recording.go. The
 // forwarding hot path lives in the forward and packetcache sub-packages.
 package signaling

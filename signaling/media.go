@@ -34,6 +34,11 @@ var (
 	}
 )
 
+// audioLevelURI is RFC 6464's client-to-mixer audio level header extension
+// (pion/sdp's AudioLevelURI; spelled out so go.mod needs no new direct
+// dependency).
+const audioLevelURI = "urn:ietf:params:rtp-hdrext:ssrc-audio-level"
+
 // apis are the two Pion APIs of one Server: every publisher PC uses pub,
 // every subscriber PC sub. They differ in how the downlink's bandwidth is
 // estimated (see newAPI).
@@ -77,6 +82,11 @@ func buildAPI(log *slog.Logger, configure func(*webrtc.SettingEngine), subscribe
 		vp8.RTCPFeedback = append(slices.Clone(vp8.RTCPFeedback), webrtc.RTCPFeedback{Type: webrtc.TypeRTCPFBGoogREMB})
 	}
 	if err := m.RegisterCodec(vp8, webrtc.RTPCodecTypeVideo); err != nil {
+		return nil, err
+	}
+	// Publishers' audio levels feed the active speaker (speaker.go); the
+	// extension is read by forward.Up and stripped like every other.
+	if err := m.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: audioLevelURI}, webrtc.RTPCodecTypeAudio); err != nil {
 		return nil, err
 	}
 

@@ -43,6 +43,10 @@ type participant struct {
 	// fixed: the subscriber side is negotiated once by the client (WHIP,
 	// WHEP; see whip.go), so attach and detach never renegotiate.
 	record, fixed bool
+	link          *link // the socket holding this participant (resume.go)
+	// grace bounds how long a failed PeerConnection may take to recover
+	// (by ICE restart) before the session fails; <= 0: fail at once.
+	grace time.Duration
 
 	pubMu     sync.Mutex
 	pub       *webrtc.PeerConnection // nil until the first offer
@@ -56,6 +60,8 @@ type participant struct {
 	negotiating uint64                   // generation of the outstanding offer; 0 = none
 	generation  uint64
 	renegotiate bool
+	iceRestart  bool // the next subscriber offer restarts ICE
+	restarted   bool // a restart was asked since the subscriber PC was last connected
 	subICE      iceQueue
 	closed      bool
 
@@ -77,25 +83,92 @@ func newParticipant(api apis, info ParticipantInfo, log *slog.Logger, send func(
 	}
 	p.sub = sub
 	sub.OnICECandidate(func(c *webrtc.ICECandidate) { p.subICE.gathered(c, send) })
+	watch := p.watch("subscriber", sub)
 	sub.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
 		if s == webrtc.PeerConnectionStateConnected {
+			// The keyframe each Down started at was most likely sent
+			// before the transport was up (also after an ICE restart).
 			p.requestKeyframes()
 		}
-		p.watch("subscriber")(s)
+		watch(s)
 	})
 	p.bw.init()
 	go p.runLayers()
 	return p, nil
 }
 
-func (p *participant) watch(which string) func(webrtc.PeerConnectionState) {
+// watch follows a PeerConnection's state. A connection that loses its path
+// is restarted: the server offers an ICE restart on the subscriber PC, and
+// on the publisher PC the client does (it is the offerer there; the server
+// answers a restart offer like any other). A connection still failed after
+// the grace period ends the session.
+func (p *participant) watch(which string, pc *webrtc.PeerConnection) func(webrtc.PeerConnectionState) {
 	return func(s webrtc.PeerConnectionState) {
 		p.log.Debug("peer connection state", "pc", which, "state", s.String())
-		if s == webrtc.PeerConnectionStateFailed {
-			// ICE restart is a later slice; until then the client rejoins.
-			p.fail(which + " media connection failed")
+		switch s {
+		case webrtc.PeerConnectionStateConnected:
+			if which == "subscriber" {
+				p.subMu.Lock()
+				p.restarted = false
+				p.subMu.Unlock()
+			}
+		case webrtc.PeerConnectionStateDisconnected, webrtc.PeerConnectionStateFailed:
+			if which == "subscriber" {
+				p.restartSubscriber()
+			}
+			if s != webrtc.PeerConnectionStateFailed {
+				return
+			}
+			if p.grace <= 0 {
+				p.fail(which + " media connection failed")
+				return
+			}
+			time.AfterFunc(p.grace, func() {
+				if st := pc.ConnectionState(); st == webrtc.PeerConnectionStateFailed || st == webrtc.PeerConnectionStateDisconnected {
+					p.fail(which + " media connection failed and did not recover")
+				}
+			})
 		}
 	}
+}
+
+// restartSubscriber offers an ICE restart on the subscriber PC, once per
+// loss of connectivity, and only while a socket holds the participant: a
+// parked one is restarted when it resumes.
+func (p *participant) restartSubscriber() {
+	p.subMu.Lock()
+	defer p.subMu.Unlock()
+	if p.closed || p.restarted || p.sub.CurrentRemoteDescription() == nil {
+		return // never answered: there is no ICE session to restart yet
+	}
+	if _, parked := p.link.parked(); parked {
+		return
+	}
+	p.restarted = true
+	p.iceRestart = true
+	p.log.Info("restarting ICE", "pc", "subscriber")
+	p.negotiate()
+}
+
+// resumed runs when a new socket has taken the participant over. The old
+// path is probably gone, so the subscriber PC restarts ICE; an offer that
+// was outstanding may have died with the old socket, so it is sent again
+// first and the restart follows its answer.
+func (p *participant) resumed() {
+	p.subMu.Lock()
+	defer p.subMu.Unlock()
+	if p.closed || p.generation == 0 {
+		return // never negotiated: nothing to restart
+	}
+	// Restarting an ICE session that never got an answer would only race
+	// its first DTLS handshake; the re-sent offer starts it afresh.
+	p.iceRestart = p.sub.CurrentRemoteDescription() != nil
+	if p.negotiating != 0 {
+		p.renegotiate = true
+		p.offer(p.sub.LocalDescription().SDP)
+		return
+	}
+	p.negotiate()
 }
 
 // close tears down both PeerConnections; it is idempotent. Closing the
@@ -176,7 +249,7 @@ func (p *participant) onOffer(id uint64, sdp string) error {
 		}
 		pc.OnICECandidate(func(c *webrtc.ICECandidate) { p.pubICE.gathered(c, p.send) })
 		pc.OnTrack(func(t *webrtc.TrackRemote, r *webrtc.RTPReceiver) { p.onTrack(pc, t, r) })
-		pc.OnConnectionStateChange(p.watch("publisher"))
+		pc.OnConnectionStateChange(p.watch("publisher", pc))
 		p.pub = pc
 	}
 	if err := p.pub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: sdp}); err != nil {
@@ -187,6 +260,7 @@ func (p *participant) onOffer(id uint64, sdp string) error {
 	if err != nil {
 		return perr(CodeInvalid, "cannot answer offer: %v", err)
 	}
+	p.pubICE.hold() // a restart offer makes us gather anew: no candidate before the answer
 	if err := p.pub.SetLocalDescription(answer); err != nil {
 		return err
 	}
@@ -236,14 +310,23 @@ func (p *participant) forwardTrack(pc *webrtc.PeerConnection, t *webrtc.TrackRem
 // Run starts only after that, so a recorder attached at publish sees the
 // track from its first packet.
 func (p *participant) forwardLayer(pc *webrtc.PeerConnection, t *webrtc.TrackRemote, r *webrtc.RTPReceiver, rt *roomTrack, first bool) {
-	up := forward.NewUp(t, forward.UpConfig{
+	cfg := forward.UpConfig{
 		Kind:  t.Kind(),
 		Layer: layerOf(t.RID(), r),
 		SSRC:  uint32(t.SSRC()),
 		SendPLI: func(ssrc uint32) error {
 			return pc.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: ssrc}})
 		},
-	})
+	}
+	if rt.info.Source == SourceMic {
+		for _, ext := range r.GetParameters().HeaderExtensions {
+			if ext.URI == audioLevelURI && ext.ID > 0 && ext.ID < 256 {
+				cfg.AudioLevelExtID = uint8(ext.ID)
+				cfg.AudioLevel = func(level uint8, _ bool) { p.room.audioLevel(p, level) }
+			}
+		}
+	}
+	up := forward.NewUp(t, cfg)
 	go func() {
 		// Sender reports must be read for Pion's report interceptor to
 		// see them; the SFU has no other use for them yet.
@@ -371,8 +454,9 @@ func (p *participant) negotiate() {
 		p.renegotiate = true
 		return
 	}
-	offer, err := p.sub.CreateOffer(nil)
+	offer, err := p.sub.CreateOffer(&webrtc.OfferOptions{ICERestart: p.iceRestart})
 	if err == nil {
+		p.subICE.hold() // an ICE restart gathers anew: no candidate before its offer
 		err = p.sub.SetLocalDescription(offer)
 	}
 	if err != nil {
@@ -380,6 +464,13 @@ func (p *participant) negotiate() {
 		p.fail("cannot renegotiate the subscriber connection")
 		return
 	}
+	p.iceRestart = false
+	p.offer(offer.SDP)
+}
+
+// offer sends the subscriber offer sdp and waits for its answer;
+// p.subMu must be held.
+func (p *participant) offer(sdp string) {
 	p.generation++
 	gen := p.generation
 	p.negotiating = gen
@@ -389,7 +480,7 @@ func (p *participant) negotiate() {
 			mids[tr.Mid()] = s.Track().ID()
 		}
 	}
-	p.subICE.sendDescription(p.send, 0, Offer{SDP: offer.SDP, Tracks: mids})
+	p.subICE.sendDescription(p.send, 0, Offer{SDP: sdp, Tracks: mids})
 	time.AfterFunc(answerTimeout, func() {
 		p.subMu.Lock()
 		stuck := p.negotiating == gen && !p.closed
@@ -465,6 +556,15 @@ func (q *iceQueue) gathered(c *webrtc.ICECandidate, send func(uint64, Message)) 
 
 func (q *iceQueue) message(c webrtc.ICECandidateInit) Candidate {
 	return Candidate{Candidate: c.Candidate, SDPMid: c.SDPMid, SDPMLineIndex: c.SDPMLineIndex, UsernameFragment: c.UsernameFragment, Target: q.target}
+}
+
+// hold keeps candidates gathered from now on until the next description is
+// sent: a renegotiation that restarts ICE gathers candidates for the new
+// credentials, which the client must not see before them.
+func (q *iceQueue) hold() {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.sent = false
 }
 
 // sendDescription queues desc, then any candidates gathered before it.

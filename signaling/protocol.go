@@ -228,6 +228,9 @@ type (
 		Participants    []ParticipantInfo `json:"participants"` // the others
 		Tracks          []TrackInfo       `json:"tracks"`
 		ICEServers      []ICEServer       `json:"iceServers"`
+		// Resumed is set on the reply to reconnect: the same session, taken
+		// over by this socket. The events it missed follow.
+		Resumed bool `json:"resumed,omitempty"`
 	}
 	ParticipantJoined struct {
 		Participant ParticipantInfo `json:"participant"`

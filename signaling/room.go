@@ -26,10 +26,11 @@ import (
 type room struct {
 	id string
 
-	mu      sync.Mutex
-	members map[string]*participant // by session id
-	tracks  map[string]*roomTrack   // by track id
-	rec     *roomRecording          // nil unless recording (recording.go)
+	mu       sync.Mutex
+	members  map[string]*participant // by session id
+	tracks   map[string]*roomTrack   // by track id
+	rec      *roomRecording          // nil unless recording (recording.go)
+	speakers *speakerDetector
 }
 
 // roomTrack is one published track. A simulcast track has up to
@@ -71,7 +72,7 @@ func (t *roomTrack) close() {
 }
 
 func newRoom(id string) *room {
-	return &room{id: id, members: map[string]*participant{}, tracks: map[string]*roomTrack{}}
+	return &room{id: id, members: map[string]*participant{}, tracks: map[string]*roomTrack{}, speakers: newSpeakerDetector(time.Now)}
 }
 
 // join registers p in its room (creating the room), queues joined for p and
@@ -129,6 +130,7 @@ func (s *Server) leave(p *participant) {
 		return
 	}
 	delete(r.members, p.info.SessionID)
+	r.speakers.forget(p.info.SessionID)
 	var owned []*roomTrack
 	var stopped []*record.Track
 	for _, t := range r.sortedTracks() {
@@ -282,6 +284,22 @@ func (r *room) chat(p *participant, text string, now time.Time) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.broadcastLocked(Chat{Text: text, UserID: p.info.UserID, SessionID: p.info.SessionID, Name: p.info.Name, SentAt: now.UnixMilli()}, nil)
+}
+
+// audioLevel feeds one packet's audio level from p's microphone to the
+// speaker detector and broadcasts active_speaker when the speaker changes.
+// It runs on the track's forwarding goroutine for every audio packet; the
+// lock is held for a map update, and the decision under it keeps events in
+// room order.
+func (r *room) audioLevel(p *participant, level uint8) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.members[p.info.SessionID] != p {
+		return
+	}
+	if m, changed := r.speakers.observe(p.info.SessionID, p.info.UserID, level); changed {
+		r.broadcastLocked(m, nil)
+	}
 }
 
 func (r *room) hasTrack(id string) bool {

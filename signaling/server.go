@@ -65,7 +65,9 @@ type Options struct {
 	// Now is the clock for token expiry; default time.Now.
 	Now func() time.Time
 	// OnPresence, when set, hears every entry to and exit from a room, in
-	// order for each session, on the session's goroutine (so keep it quick).
+	// order for each session, on the session's goroutine or, for a session
+	// whose reconnect grace ran out, on a timer's (so keep it quick). A
+	// dropped and resumed session is one stay: no exit, no second entry.
 	// The hub records attendance with it; signaling itself keeps no record.
 	OnPresence func(RoomPresence)
 	// Directory, when set, makes this server one node of a cluster (see
@@ -83,6 +85,15 @@ type Options struct {
 	// final, on the goroutine of the last one to leave (keep it quick). The
 	// hub lists it with the lecture with it.
 	OnRecording func(record.Manifest)
+	// ReconnectGrace is how long a participant whose socket dropped (no
+	// leave, no close frame) stays in its room, unseen by the others, for a
+	// reconnect to resume it (resume.go); it also bounds how long a failed
+	// media connection may take to recover by ICE restart. 0 means
+	// DefaultReconnectGrace; a negative value disables resuming.
+	ReconnectGrace time.Duration
+
+	// onParked, for tests, hears each session parked after a drop.
+	onParked func(sessionID string)
 }
 
 // RoomPresence is one entry to (Joined) or exit from a room.
@@ -107,6 +118,8 @@ type Server struct {
 	origins     []string
 	anyOrigin   bool
 	busy        *busyMarks
+	grace       time.Duration
+	onParked    func(sessionID string)
 	ctx         context.Context // parent of every session; cancelled by Close
 	cancel      context.CancelFunc
 	sessions    sync.WaitGroup
@@ -162,10 +175,15 @@ func New(opts Options) (*Server, error) {
 		ctx:         ctx,
 		cancel:      cancel,
 		busyStopped: make(chan struct{}),
+		grace:       opts.ReconnectGrace,
+		onParked:    opts.onParked,
 		rooms:       map[string]*room{},
 		sessionz:    map[*session]struct{}{},
 	}
 	s.recordingDir, s.onRecording = opts.RecordingDir, opts.OnRecording
+	if s.grace == 0 {
+		s.grace = DefaultReconnectGrace
+	}
 	if s.iceServers == nil {
 		s.iceServers = []ICEServer{}
 	}
@@ -191,8 +209,12 @@ func (s *Server) iceServersFor(userID string) []ICEServer {
 
 // presence reports an entry or exit to OnPresence, if set.
 func (s *Server) presence(roomID, userID string, joined bool) {
+	s.presenceAt(roomID, userID, joined, s.now())
+}
+
+func (s *Server) presenceAt(roomID, userID string, joined bool, at time.Time) {
 	if s.onPresence != nil {
-		s.onPresence(RoomPresence{RoomID: roomID, UserID: userID, Joined: joined, At: s.now()})
+		s.onPresence(RoomPresence{RoomID: roomID, UserID: userID, Joined: joined, At: at})
 	}
 }
 
@@ -313,6 +335,7 @@ func (s *Server) Close() error {
 		s.cancel() // hard-stops stragglers and the presence loop
 	}
 	s.sessions.Wait()
+	s.expireParked()
 	<-s.busyStopped
 	return nil
 }

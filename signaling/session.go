@@ -30,6 +30,7 @@ type session struct {
 	srv    *Server
 	conn   *websocket.Conn
 	id     string
+	remote string
 	log    *slog.Logger
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -38,16 +39,19 @@ type session struct {
 	writerDone chan struct{}
 	closeOnce  sync.Once
 	joined     atomic.Bool
+	closedByUs atomic.Bool // the server closed the socket on purpose (leave, refusal, failure, shutdown)
 
 	// Owned by the reading goroutine.
-	stop bool
-	part *participant
-	room string // the room part is in
+	stop      bool
+	readEnded websocket.StatusCode // the peer's close code; -1 when the socket just died
+	part      *participant
+	room      string // the room part is in
 }
 
 type outbound struct {
 	data   []byte
-	close  bool // close the socket after everything queued before
+	typ    string // the message type, so a backlog can leave SDP and candidates out
+	close  bool   // close the socket after everything queued before
 	code   websocket.StatusCode
 	reason string
 }
@@ -56,7 +60,7 @@ func newSession(srv *Server, conn *websocket.Conn, remote string) *session {
 	ctx, cancel := context.WithCancel(srv.ctx)
 	id := rand.Text()[:16]
 	return &session{
-		srv: srv, conn: conn, id: id, ctx: ctx, cancel: cancel,
+		srv: srv, conn: conn, id: id, remote: remote, ctx: ctx, cancel: cancel,
 		log:        srv.log.With("session", id, "remote", remote),
 		out:        make(chan outbound, writeQueueLen),
 		writerDone: make(chan struct{}),
@@ -81,7 +85,8 @@ func (ss *session) readLoop() {
 	for !ss.stop {
 		typ, data, err := ss.conn.Read(ss.ctx)
 		if err != nil {
-			ss.log.Debug("read ended", "status", websocket.CloseStatus(err), "err", err)
+			ss.readEnded = websocket.CloseStatus(err)
+			ss.log.Debug("read ended", "status", ss.readEnded, "err", err)
 			return
 		}
 		if typ != websocket.MessageText {
@@ -103,6 +108,10 @@ func (ss *session) readLoop() {
 
 func (ss *session) handle(env Envelope, m Message) error {
 	p := ss.part
+	if p != nil && !p.link.holds(ss) {
+		ss.stop = true // a newer socket took the session over
+		return nil
+	}
 	if p == nil {
 		switch m := m.(type) {
 		case Join:
@@ -160,11 +169,14 @@ func (ss *session) join(id uint64, m Join) error {
 	}
 	info := ParticipantInfo{SessionID: ss.id, UserID: claims.UserID, Name: claims.Name, Role: claims.Role}
 	plog := ss.log.With("room", claims.RoomID, "user", claims.UserID, "role", claims.Role)
-	p, err := newParticipant(ss.srv.api, info, plog, ss.send, ss.fail)
+	l := newLink(ss)
+	p, err := newParticipant(ss.srv.api, info, plog, l.send, l.fail)
 	if err != nil {
 		return err
 	}
 	p.record = claims.Record
+	p.link = l
+	p.grace = ss.srv.grace
 	ss.srv.busy.enter(claims.UserID)
 	if err := ss.srv.join(p, id, claims.RoomID); err != nil {
 		ss.srv.busy.leave(claims.UserID)
@@ -179,14 +191,27 @@ func (ss *session) join(id uint64, m Join) error {
 	return nil
 }
 
-// reconnect will resume a dropped session once sessions outlive their
-// socket (a later slice). Until then it checks the token and says the
-// session is gone, and the client joins afresh on the same socket.
+// reconnect takes over a session whose socket dropped (resume.go). The
+// token must be valid now and name the session's room and user. Errors, with
+// the socket kept open so the client can join afresh: CodeNotFound (no such
+// session in that room, or its grace expired), CodeForbidden (another
+// user's session). A bad token is refused and the socket closed.
 func (ss *session) reconnect(id uint64, m Reconnect) error {
-	if _, err := ss.srv.signer.Verify(m.Token, ss.srv.now()); err != nil {
+	claims, err := ss.srv.signer.Verify(m.Token, ss.srv.now())
+	if err != nil {
+		ss.log.Info("reconnect refused", "err", err)
 		return ss.refuse(id, perr(CodeUnauthorized, "%s", tokenProblem(err)))
 	}
-	return perr(CodeNotFound, "session %s cannot be resumed; join again", m.SessionID)
+	p, err := ss.srv.resume(ss, id, claims, m.SessionID)
+	if err != nil {
+		return err
+	}
+	ss.part = p
+	ss.room = p.room.id
+	ss.joined.Store(true)
+	p.log.Info("resumed", "remote", ss.remote)
+	p.resumed()
+	return nil
 }
 
 func tokenProblem(err error) string {
@@ -236,25 +261,30 @@ func (ss *session) send(id uint64, m Message) {
 		ss.log.Error("encode", "type", m.MessageType(), "err", err)
 		return
 	}
-	ss.enqueue(outbound{data: data})
+	ss.enqueue(outbound{data: data, typ: m.MessageType()})
 }
 
+// enqueue queues o without blocking. After the socket has died the queue
+// still takes messages while it has room, because a parked participant's
+// backlog is salvaged from it (resume.go).
 func (ss *session) enqueue(o outbound) {
-	if ss.ctx.Err() != nil {
-		return
-	}
 	select {
 	case ss.out <- o:
 	default:
-		ss.log.Warn("write queue full; disconnecting slow client")
-		ss.cancel()
+		if ss.ctx.Err() == nil {
+			ss.log.Warn("write queue full; disconnecting slow client")
+			ss.cancel()
+		}
 	}
 }
 
 // closeWith closes the socket after the messages already queued; later
 // calls are ignored. Safe from any goroutine.
 func (ss *session) closeWith(code websocket.StatusCode, reason string) {
-	ss.closeOnce.Do(func() { ss.enqueue(outbound{close: true, code: code, reason: reason}) })
+	ss.closeOnce.Do(func() {
+		ss.closedByUs.Store(true)
+		ss.enqueue(outbound{close: true, code: code, reason: reason})
+	})
 }
 
 // fail ends the session because its media broke.
@@ -308,14 +338,27 @@ func (ss *session) pingLoop() {
 	}
 }
 
-// teardown leaves the room, flushes what is queued, closes the socket and
-// stops the helper goroutines.
+// dropped reports whether the socket died rather than being closed on
+// purpose: no leave, no close frame from the client, no close by the server.
+// Only a dropped session is kept for a reconnect.
+func (ss *session) dropped() bool {
+	return !ss.stop && !ss.closedByUs.Load() && ss.readEnded == -1
+}
+
+// teardown parks the participant when the socket dropped, or leaves the
+// room; then it flushes what is queued, closes the socket and stops the
+// helper goroutines.
 func (ss *session) teardown() {
 	if p := ss.part; p != nil {
-		ss.srv.busy.leave(p.info.UserID)
-		ss.srv.leave(p)
-		ss.srv.presence(ss.room, p.info.UserID, false)
-		p.log.Info("left")
+		switch {
+		case ss.dropped() && ss.srv.park(ss, p):
+			p.log.Info("connection lost; kept for reconnect", "grace", ss.srv.grace)
+		case p.link.end(ss):
+			ss.srv.depart(p, ss.srv.now())
+			p.log.Info("left")
+		default:
+			// A newer socket holds the session.
+		}
 	}
 	ss.closeWith(websocket.StatusNormalClosure, "")
 	select {

@@ -401,16 +401,10 @@ func (s *Store) flowSource(f *analytics.Filter, raw bool) sqlPart {
 		return sqlPart{"SELECT period, alliance_id, sender, receiver, direction, urgency, 1 AS n FROM (" +
 			s.flowFacts(true) + ") f WHERE " + cond.sql, append(s.bounds(f), cond.args...)}
 	}
-	// Without an urgency filter, the pairs table holds the same sums in a
-	// third of the rows.
-	table, urgency := "analytics_referral_pairs", "'' AS urgency"
-	if f.Urgency != "" {
-		table, urgency = "analytics_referral_flows", "urgency"
-	}
 	var parts []sqlPart
 	for _, sp := range analytics.Cover(f.From, f.To, analytics.Year) {
 		parts = append(parts, sqlPart{"SELECT * FROM (SELECT period, alliance_id, sender_institution_id AS sender, " +
-			"receiver_institution_id AS receiver, direction, " + urgency + ", n FROM " + table + " " +
+			"receiver_institution_id AS receiver, direction, urgency, n FROM analytics_referral_flows " +
 			"WHERE grain = ? AND period >= ? AND period <= ?) x WHERE " + cond.sql,
 			append([]any{string(sp.Grain), sp.From, sp.To}, cond.args...)})
 	}

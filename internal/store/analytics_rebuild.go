@@ -28,7 +28,7 @@ import (
 // referrals (49 million events) takes about eight minutes on two cores and
 // a few gigabytes of memory.
 
-var rollupTables = []string{"analytics_referrals", "analytics_referral_times", "analytics_referral_flows", "analytics_referral_pairs"}
+var rollupTables = []string{"analytics_referrals", "analytics_referral_times", "analytics_referral_flows"}
 
 // rebuildQuery lists the events that can count (holds and resumes never
 // do) with their referral's cell and clocks. The follow-up is read only
@@ -129,8 +129,7 @@ func (s *Store) clearRollupsPostgres(ctx context.Context, conn *sql.Conn) ([]rol
 		}
 	}
 	rows, err := conn.QueryContext(ctx, "SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() "+
-		"AND tablename IN ('analytics_referrals', 'analytics_referral_times', 'analytics_referral_flows', 'analytics_referral_pairs') "+
-		"ORDER BY tablename, indexname")
+		"AND tablename IN ('analytics_referrals', 'analytics_referral_times', 'analytics_referral_flows') ORDER BY tablename, indexname")
 	if err != nil {
 		return nil, err
 	}
@@ -179,13 +178,12 @@ type rollupAgg struct {
 	counts map[aggKey][15]int32
 	times  map[aggKey][29]int32
 	flows  map[aggKey]int32
-	pairs  map[aggKey]int32 // flows with urg always 0: all urgencies together
-	month  map[int32]int32  // day number → year*100+month
+	month  map[int32]int32 // day number → year*100+month
 }
 
 func newRollupAgg() *rollupAgg {
 	return &rollupAgg{ids: map[string]int32{"": 0}, names: []string{""}, counts: map[aggKey][15]int32{},
-		times: map[aggKey][29]int32{}, flows: map[aggKey]int32{}, pairs: map[aggKey]int32{}, month: map[int32]int32{}}
+		times: map[aggKey][29]int32{}, flows: map[aggKey]int32{}, month: map[int32]int32{}}
 }
 
 func (a *rollupAgg) intern(b []byte) int32 {
@@ -358,10 +356,6 @@ func (a *rollupAgg) derive() {
 	for _, k := range fk {
 		a.flows[toYear(k)] += a.flows[k]
 	}
-	for k, n := range a.flows {
-		k.urg = 0
-		a.pairs[k] += n
-	}
 }
 
 func (a *rollupAgg) period(k aggKey) string {
@@ -413,7 +407,7 @@ func keysOf[V any](m map[aggKey]V, flows bool) []aggKey {
 	return out
 }
 
-// sources returns the rollup tables' columns and rows.
+// sources returns the three tables' columns and rows.
 func (a *rollupAgg) sources() []struct {
 	name string
 	cols []string
@@ -450,12 +444,6 @@ func (a *rollupAgg) sources() []struct {
 			&rollupSource{keys: keysOf(a.flows, true), row: func(k aggKey, dst []any) []any {
 				return append(dst, string(rune(k.grain)), a.names[k.alliance], a.period(k), a.names[k.inst], a.names[k.receiver],
 					string(aggDirs[k.dir]), string(aggUrgs[k.urg]), int64(a.flows[k]))
-			}}},
-		{"analytics_referral_pairs", []string{"grain", "alliance_id", "period", "sender_institution_id", "receiver_institution_id",
-			"direction", "n"},
-			&rollupSource{keys: keysOf(a.pairs, true), row: func(k aggKey, dst []any) []any {
-				return append(dst, string(rune(k.grain)), a.names[k.alliance], a.period(k), a.names[k.inst], a.names[k.receiver],
-					string(aggDirs[k.dir]), int64(a.pairs[k]))
 			}}},
 	}
 }

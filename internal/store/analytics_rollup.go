@@ -69,11 +69,9 @@ func (s *Store) rollupReferral(ctx context.Context, r *referral.Referral, ev ref
 		}
 	}
 	if c.Submitted > 0 {
-		for _, withUrgency := range []bool{true, false} {
-			q, args := upsertFlows(r, day, withUrgency)
-			if err := db.Exec(q, args...).Error; err != nil {
-				return fmt.Errorf("analytics rollup: %w", err)
-			}
+		q, args := upsertFlows(r, day)
+		if err := db.Exec(q, args...).Error; err != nil {
+			return fmt.Errorf("analytics rollup: %w", err)
 		}
 	}
 	return nil
@@ -128,29 +126,21 @@ func upsert(table, keyCols string, keys []countKey, extra []any, cols []string, 
 	return b.String(), args
 }
 
-// upsertFlows adds a first submission to analytics_referral_flows (by
-// urgency) or to analytics_referral_pairs (all urgencies together).
-func upsertFlows(r *referral.Referral, day string, withUrgency bool) (string, []any) {
-	table, cols := "analytics_referral_pairs", "grain, alliance_id, period, sender_institution_id, receiver_institution_id, direction"
-	if withUrgency {
-		table, cols = "analytics_referral_flows", cols+", urgency"
-	}
+func upsertFlows(r *referral.Referral, day string) (string, []any) {
 	var b strings.Builder
-	b.WriteString("INSERT INTO " + table + " (" + cols + ", n) VALUES ")
+	b.WriteString("INSERT INTO analytics_referral_flows (grain, alliance_id, period, sender_institution_id, " +
+		"receiver_institution_id, direction, urgency, n) VALUES ")
 	var args []any
 	for i, g := range analytics.MemberGrains {
 		if i > 0 {
 			b.WriteString(", ")
 		}
+		b.WriteString(placeholders(8))
 		args = append(args, string(g), r.AllianceID, analytics.PeriodOf(day, g), r.SenderInstitutionID,
-			r.ReceiverInstitutionID, string(r.Direction))
-		if withUrgency {
-			args = append(args, string(r.Urgency))
-		}
-		b.WriteString(placeholders(strings.Count(cols, ",") + 2))
-		args = append(args, 1)
+			r.ReceiverInstitutionID, string(r.Direction), string(r.Urgency), 1)
 	}
-	b.WriteString(" ON CONFLICT (" + cols + ") DO UPDATE SET n = " + table + ".n + excluded.n")
+	b.WriteString(" ON CONFLICT (grain, alliance_id, period, sender_institution_id, receiver_institution_id, direction, urgency) " +
+		"DO UPDATE SET n = analytics_referral_flows.n + excluded.n")
 	return b.String(), args
 }
 

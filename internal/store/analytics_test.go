@@ -191,7 +191,6 @@ func rollupDump(t *testing.T, s *store.Store) []string {
 		"SELECT * FROM analytics_referrals ORDER BY grain, alliance_id, institution_id, side, period, direction, urgency",
 		"SELECT * FROM analytics_referral_times ORDER BY grain, alliance_id, institution_id, side, period, direction, urgency, kind",
 		"SELECT * FROM analytics_referral_flows ORDER BY grain, alliance_id, period, sender_institution_id, receiver_institution_id, direction, urgency",
-		"SELECT * FROM analytics_referral_pairs ORDER BY grain, alliance_id, period, sender_institution_id, receiver_institution_id, direction",
 	} {
 		for _, r := range rawRows(t, s, q) {
 			out = append(out, fmt.Sprint(r))

@@ -55,6 +55,12 @@ type UpConfig struct {
 	SendPLI func(ssrc uint32) error
 	// Now is the clock for the throttle; nil means time.Now.
 	Now func() time.Time
+	// AudioLevel, when set, hears the RFC 6464 audio level of every packet
+	// that carries header extension AudioLevelExtID (level 0 is loudest, 127
+	// silence, in -dBov; voice is the V flag), read before extensions are
+	// stripped. It runs on Run's goroutine, so it must be quick.
+	AudioLevel      func(level uint8, voice bool)
+	AudioLevelExtID uint8
 }
 
 // Sink receives every packet an Up reads, before any subscriber does; a
@@ -75,6 +81,8 @@ type Up struct {
 	keyframes Throttle
 	sendPLI   func(uint32) error
 	now       func() time.Time
+	level     func(uint8, bool)
+	levelID   uint8
 
 	mu     sync.Mutex // serialises writers of downs; Run only loads it
 	closed bool
@@ -129,6 +137,8 @@ func NewUp(src Source, cfg UpConfig) *Up {
 		keyframes: Throttle{Interval: interval},
 		sendPLI:   sendPLI,
 		now:       now,
+		level:     cfg.AudioLevel,
+		levelID:   cfg.AudioLevelExtID,
 		done:      make(chan struct{}),
 	}
 	// A new layer counts as active until it has been silent for
@@ -161,6 +171,11 @@ func (u *Up) Run() error {
 		if sinks := u.sinks.Load(); sinks != nil {
 			for _, k := range *sinks {
 				k.WriteRTP(&pkt)
+			}
+		}
+		if u.level != nil && u.levelID != 0 {
+			if ext := pkt.GetExtension(u.levelID); len(ext) > 0 {
+				u.level(ext[0]&0x7f, ext[0]&0x80 != 0)
 			}
 		}
 		downs := u.downs.Load()

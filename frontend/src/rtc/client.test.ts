@@ -3,6 +3,7 @@ import {
   PendingRequests,
   RoomClient,
   SignalingError,
+  type RoomClientOptions,
   candidateInit,
   candidateMessage,
   mapReceivedTracks,
@@ -167,7 +168,9 @@ class FakePC {
   async createAnswer() {
     return { type: 'answer', sdp: `answer-to-${this.remoteDescription?.sdp}` };
   }
-  async createOffer() {
+  offerOptions: unknown[] = [];
+  async createOffer(opts?: unknown) {
+    this.offerOptions.push(opts);
     this.offers++;
     return { type: 'offer', sdp: `offer-${this.offers}` };
   }
@@ -213,9 +216,10 @@ class FakePC {
 
 const tick = () => new Promise((r) => setTimeout(r, 0));
 
-async function joinedClient(role: 'host' | 'participant' | 'viewer' = 'host') {
+async function joinedClient(role: 'host' | 'participant' | 'viewer' = 'host', extra: Partial<RoomClientOptions> = {}) {
   FakePC.all = [];
   const client = new RoomClient({
+    ...extra,
     url: 'ws://hub/rtc/ws',
     token: 'v1.tok',
     role,
@@ -403,5 +407,121 @@ describe('RoomClient', () => {
     b.ws.drop(1011);
     expect(b.client.getSnapshot()).toMatchObject({ status: 'closed', closeCode: 1011 });
     expect(FakePC.all[0].signalingState).toBe('closed');
+  });
+});
+
+describe('RoomClient reconnect', () => {
+  const fast = { graceMs: 30_000, delaysMs: [0, 5], marginMs: 0 };
+
+  async function publishing(extra: Partial<RoomClientOptions>) {
+    const j = await joinedClient('host', extra);
+    const mic = { id: 'mic-1', kind: 'audio', enabled: true } as unknown as MediaStreamTrack;
+    const p = j.client.publish([{ track: mic, source: 'mic' }]);
+    await tick();
+    j.ws.push({ type: 'answer', id: j.ws.ofType('offer')[0].id, sdp: 'server-answer' });
+    await p;
+    return j;
+  }
+
+  it('a dropped socket resumes the session with a fresh token, keeps the PCs and restarts publisher ICE', async () => {
+    const fetchToken = vi.fn(async () => 'v1.fresh');
+    const { client, ws } = await publishing({ fetchToken, reconnectPolicy: fast });
+    ws.push({ type: 'chat', text: 'before', userId: 'u2', sessionId: 's2', name: 'Bob', sentAt: 1 });
+    ws.drop(1006);
+    expect(client.getSnapshot().status).toBe('reconnecting');
+    await tick();
+    await tick();
+    const ws2 = FakeWS.last!;
+    expect(ws2).not.toBe(ws);
+    const rc = ws2.ofType('reconnect');
+    expect(rc).toEqual([{ type: 'reconnect', id: expect.any(Number), token: 'v1.fresh', sessionId: 's1' }]);
+    ws2.push({
+      type: 'joined',
+      id: rc[0].id,
+      resumed: true,
+      sessionId: 's1',
+      roomId: 'r1',
+      protocolVersion: 1,
+      self: { sessionId: 's1', userId: 'u1', name: 'Me', role: 'host', handRaised: false },
+      participants: [{ sessionId: 's2', userId: 'u2', name: 'Bob', role: 'participant', handRaised: false }],
+      tracks: [{ trackId: 'mic-1', sessionId: 's1', userId: 'u1', kind: 'audio', source: 'mic', muted: false }],
+      iceServers: [],
+    });
+    await tick();
+    await tick();
+    const snap = client.getSnapshot();
+    expect(snap.status).toBe('joined');
+    expect(snap.room.chat.map((c) => c.text)).toEqual(['before']);
+    expect(FakePC.all).toHaveLength(2); // no new PCs
+    expect(FakePC.all.every((pc) => pc.signalingState !== 'closed')).toBe(true);
+    // The publisher offers again with an ICE restart, on the new socket.
+    const pub = FakePC.all[1];
+    expect(pub.offerOptions.at(-1)).toEqual({ iceRestart: true });
+    expect(ws2.ofType('offer')).toHaveLength(1);
+    // A server restart offer on the subscriber PC is answered as usual.
+    ws2.push({ type: 'offer', sdp: 'mids:', tracks: {} });
+    await tick();
+    await tick();
+    expect(ws2.ofType('answer')).toHaveLength(1);
+  });
+
+  it('a refused resume closes with rejoin set, so the session joins afresh', async () => {
+    const { client, ws } = await joinedClient('host', { reconnectPolicy: fast });
+    ws.drop(1006);
+    await tick();
+    await tick();
+    const ws2 = FakeWS.last!;
+    const rc = ws2.ofType('reconnect')[0];
+    expect(rc.token).toBe('v1.tok'); // no fetchToken: the join token
+    ws2.push({ type: 'error', id: rc.id, code: 'not_found', message: 'session s1 cannot be resumed; join again' });
+    await tick();
+    await tick();
+    expect(client.getSnapshot()).toMatchObject({ status: 'closed', rejoin: true });
+    expect(FakePC.all[0].signalingState).toBe('closed');
+  });
+
+  it('retries while the network is out and gives up when the grace period is over', async () => {
+    const { client, ws } = await joinedClient('host', { reconnectPolicy: { graceMs: 40, delaysMs: [0, 5], marginMs: 0 } });
+    ws.drop(1006);
+    // Every new socket dies before it opens.
+    let sockets = 0;
+    while (client.getSnapshot().status === 'reconnecting') {
+      await new Promise((r) => setTimeout(r, 1));
+      const s = FakeWS.last!;
+      if (s !== ws && s.readyState !== 3) {
+        sockets++;
+        s.drop(1006);
+      }
+    }
+    expect(sockets).toBeGreaterThan(1);
+    expect(client.getSnapshot()).toMatchObject({ status: 'closed', rejoin: true });
+  });
+
+  it('a close the server meant ends the session without a reconnect', async () => {
+    const { client, ws } = await joinedClient();
+    ws.drop(1011);
+    await tick();
+    expect(FakeWS.last).toBe(ws);
+    expect(client.getSnapshot()).toMatchObject({ status: 'closed', closeCode: 1011, rejoin: false });
+  });
+
+  it('restarts ICE on the publisher PC when it fails', async () => {
+    const { client, ws } = await publishing({});
+    const pub = FakePC.all[1];
+    pub.connectionState = 'failed';
+    pub.onconnectionstatechange?.();
+    await tick();
+    expect(pub.offerOptions.at(-1)).toEqual({ iceRestart: true });
+    expect(ws.ofType('offer')).toHaveLength(2);
+    expect(client.getSnapshot().lastError).toBeNull();
+  });
+
+  it('server active_speaker events win over local measurements', async () => {
+    const { client, ws } = await joinedClient();
+    client.setActiveSpeaker('s1');
+    expect(client.getSnapshot().room.activeSpeaker).toBe('s1');
+    ws.push({ type: 'active_speaker', userId: 'u2', sessionId: 's2' });
+    client.setActiveSpeaker('s1');
+    expect(client.getSnapshot().room.activeSpeaker).toBe('s2');
   });
 });

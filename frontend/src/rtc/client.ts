@@ -25,6 +25,7 @@ import {
   type Target,
   type TrackSource,
 } from './protocol';
+import { afterRefusal, defaultReconnectPolicy, isDrop, nextDelay, resumedRoom, type ReconnectPolicy } from './reconnect';
 import { emptyRoom, reduceRoom, withSpeaker, type RoomState } from './state';
 import { statsList, type StatLike } from './stats';
 
@@ -168,7 +169,8 @@ export function publishKind(track: { kind: string }): 'audio' | 'video' {
 
 // ---- the client ------------------------------------------------------------------
 
-export type ClientStatus = 'idle' | 'connecting' | 'joined' | 'closed';
+/** `reconnecting`: the socket dropped and the session is being resumed; the PCs and the room stay. */
+export type ClientStatus = 'idle' | 'connecting' | 'joined' | 'reconnecting' | 'closed';
 
 /** One of our own published tracks. `trackId` is the id the server knows (the msid at publish time). */
 export interface LocalPublication {
@@ -190,6 +192,8 @@ export interface ClientSnapshot {
   closeCode: number | null;
   /** the last error the server sent that no request was waiting for, or a local failure */
   lastError: { code: string; message: string } | null;
+  /** closed because the session could not be resumed: join the room afresh */
+  rejoin: boolean;
 }
 
 export interface RoomClientOptions {
@@ -203,6 +207,9 @@ export interface RoomClientOptions {
   PeerConnectionImpl?: typeof RTCPeerConnection;
   /** request timeout (join, offer), ms */
   timeoutMs?: number;
+  /** a fresh room token for `reconnect` (the join token has usually expired); default: the join token */
+  fetchToken?: () => Promise<string>;
+  reconnectPolicy?: ReconnectPolicy;
   log?: (msg: string, detail?: unknown) => void;
 }
 
@@ -225,6 +232,7 @@ export class RoomClient {
   /** server offers and subscriber-bound candidates, in order */
   private subChain: Promise<void> = Promise.resolve();
   private pubNeedsOffer = false;
+  private pubNeedsRestart = false;
   private snap: ClientSnapshot = {
     status: 'idle',
     room: emptyRoom,
@@ -232,7 +240,10 @@ export class RoomClient {
     local: {},
     closeCode: null,
     lastError: null,
+    rejoin: false,
   };
+  /** set once the server sends active_speaker: its choice wins over local measurements */
+  private serverSpeaker = false;
   private listeners = new Set<() => void>();
 
   constructor(opts: RoomClientOptions) {
@@ -273,26 +284,12 @@ export class RoomClient {
   async join(): Promise<JoinedMessage> {
     if (this.snap.status !== 'idle') throw new Error('join: client already used');
     this.update({ status: 'connecting' });
-    const WS = this.opts.WebSocketImpl ?? WebSocket;
-    const ws = new WS(this.opts.url);
-    this.ws = ws;
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new SignalingError('timeout', 'signaling server did not answer')), this.opts.timeoutMs);
-      ws.onopen = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-      ws.onclose = (ev) => {
-        clearTimeout(timer);
-        reject(new SignalingError('closed', `signaling connection closed (${ev.code})`));
-      };
-    }).catch((e: Error) => {
+    try {
+      await this.openSocket();
+    } catch (e) {
       this.shutdown(null);
       throw e;
-    });
-    ws.onmessage = (ev) => this.onMessage(typeof ev.data === 'string' ? ev.data : '');
-    ws.onclose = (ev) => this.onSocketClosed(ev.code);
-    ws.onerror = () => this.log('signaling socket error');
+    }
 
     const id = this.pending.next();
     const reply = this.pending.wait(id, this.opts.timeoutMs);
@@ -309,6 +306,36 @@ export class RoomClient {
     return joined;
   }
 
+  /** Opens a WebSocket and makes it the current one; rejects with a SignalingError. */
+  private async openSocket(): Promise<void> {
+    const WS = this.opts.WebSocketImpl ?? WebSocket;
+    const ws = new WS(this.opts.url);
+    this.ws = ws;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        ws.onopen = null;
+        ws.onclose = null;
+        ws.close(STATUS_NORMAL);
+        reject(new SignalingError('timeout', 'signaling server did not answer'));
+      }, this.opts.timeoutMs);
+      ws.onopen = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      ws.onclose = (ev) => {
+        clearTimeout(timer);
+        reject(new SignalingError('closed', `signaling connection closed (${ev.code})`));
+      };
+    });
+    ws.onmessage = (ev) => {
+      if (this.ws === ws) this.onMessage(typeof ev.data === 'string' ? ev.data : '');
+    };
+    ws.onclose = (ev) => {
+      if (this.ws === ws) this.onSocketClosed(ev.code);
+    };
+    ws.onerror = () => this.log('signaling socket error');
+  }
+
   private newPeerConnection(target: Target): RTCPeerConnection {
     const PC = this.opts.PeerConnectionImpl ?? RTCPeerConnection;
     const pc = new PC({ iceServers: this.iceServers.map((s) => ({ ...s })) });
@@ -318,7 +345,11 @@ export class RoomClient {
     };
     pc.onconnectionstatechange = () => {
       this.log(`${target} connection ${pc.connectionState}`);
-      if (pc.connectionState === 'failed') this.setError('media', `${target} media connection failed`);
+      if (pc.connectionState !== 'failed') return;
+      // We offer on the publisher PC, so restarting its ICE is ours to do; the server restarts the
+      // subscriber PC. While reconnecting, the resume restarts it anyway.
+      if (target === 'publisher' && this.snap.status === 'joined') void this.negotiatePublisher(true).catch(() => undefined);
+      else this.setError('media', `${target} media connection failed`);
     };
     return pc;
   }
@@ -341,10 +372,12 @@ export class RoomClient {
     }
     if (msg.type === 'joined') {
       if (msg.iceServers?.length) this.iceServers = msg.iceServers;
-      this.update({ status: 'joined', room: reduceRoom(this.snap.room, msg) });
+      const room = msg.resumed ? resumedRoom(this.snap.room, msg) : reduceRoom(this.snap.room, msg);
+      this.update({ status: 'joined', room });
       this.pending.settle(msg);
       return;
     }
+    if (msg.type === 'active_speaker') this.serverSpeaker = true;
     switch (msg.type) {
       case 'offer':
         this.subChain = this.subChain.then(() => this.onServerOffer(msg.sdp, msg.tracks ?? {})).catch((e) => this.mediaFailure(e));
@@ -397,7 +430,65 @@ export class RoomClient {
 
   private onSocketClosed(code: number) {
     this.log(`signaling closed ${code}`);
+    if (this.snap.status === 'reconnecting') {
+      // An attempt's socket died: fail its request; the resume loop tries again.
+      this.ws = null;
+      this.pending.failAll(new SignalingError('closed', 'signaling connection closed'));
+      return;
+    }
+    if (this.snap.status === 'joined' && isDrop(code)) {
+      void this.resume();
+      return;
+    }
     this.shutdown(code);
+  }
+
+  /**
+   * Resumes the session after a dropped socket: new socket, fresh token, `reconnect`, with backoff,
+   * within the server's grace period. The PCs stay; once resumed, the server restarts ICE on the
+   * subscriber PC and we restart it on the publisher PC. When the server no longer has the session,
+   * or time runs out, the client closes with `rejoin` set so its owner joins afresh.
+   */
+  private async resume(): Promise<void> {
+    const policy = this.opts.reconnectPolicy ?? defaultReconnectPolicy;
+    const sessionId = this.snap.room.sessionId;
+    const started = Date.now();
+    this.ws = null;
+    this.pending.failAll(new SignalingError('closed', 'signaling connection lost'));
+    this.update({ status: 'reconnecting' });
+    for (let attempt = 0; ; attempt++) {
+      const delay = nextDelay(attempt, Date.now() - started, policy);
+      if (delay === null) break;
+      if (delay > 0) await new Promise((r) => setTimeout(r, delay));
+      if (this.snap.status !== 'reconnecting') return; // left meanwhile
+      try {
+        const token = this.opts.fetchToken ? await this.opts.fetchToken() : this.opts.token;
+        if (this.snap.status !== 'reconnecting') return;
+        await this.openSocket();
+        const id = this.pending.next();
+        const reply = this.pending.wait(id, this.opts.timeoutMs);
+        this.send({ type: 'reconnect', id, token, sessionId });
+        await reply; // onMessage has applied the resumed `joined`
+        this.log('signaling resumed', { attempt });
+        if (this.pub && !isClosed(this.pub)) void this.negotiatePublisher(true).catch(() => undefined);
+        return;
+      } catch (e) {
+        const code = e instanceof SignalingError ? e.code : 'closed';
+        this.log('reconnect attempt failed', e);
+        const ws = this.ws as WebSocket | null; // set by openSocket across the await
+        this.ws = null;
+        if (ws) {
+          ws.onclose = null;
+          ws.onmessage = null;
+          if (ws.readyState === 0 || ws.readyState === 1) ws.close(STATUS_NORMAL);
+        }
+        if (this.snap.status !== 'reconnecting') return;
+        if (afterRefusal(code) === 'join') break;
+      }
+    }
+    if (this.snap.status !== 'reconnecting') return;
+    this.update({ rejoin: true });
+    this.shutdown(1006);
   }
 
   /** Closes everything once; local MediaStreamTracks belong to the caller and are not stopped. */
@@ -488,15 +579,21 @@ export class RoomClient {
     this.update({ local: { ...this.snap.local, [source]: { ...p, muted } } });
   }
 
-  /** Queues a publisher offer; offers made while one is outstanding fold into the next. */
-  private negotiatePublisher(): Promise<void> {
+  /**
+   * Queues a publisher offer; offers made while one is outstanding fold into the next. With
+   * `iceRestart` the offer carries new ICE credentials (after a failure or a resumed session).
+   */
+  private negotiatePublisher(iceRestart = false): Promise<void> {
     this.pubNeedsOffer = true;
+    this.pubNeedsRestart ||= iceRestart;
     const run = this.pubChain.then(async () => {
       if (!this.pubNeedsOffer) return;
       this.pubNeedsOffer = false;
+      const restart = this.pubNeedsRestart;
+      this.pubNeedsRestart = false;
       const pub = this.pub;
       if (!pub || pub.signalingState === 'closed') return;
-      const offer = await pub.createOffer();
+      const offer = await pub.createOffer(restart ? { iceRestart: true } : undefined);
       await pub.setLocalDescription(offer);
       const id = this.pending.next();
       const reply = this.pending.wait(id, this.opts.timeoutMs);
@@ -529,8 +626,9 @@ export class RoomClient {
     if (t) this.send({ type: 'chat', text: t });
   }
 
-  /** Sets the active speaker from a local measurement. */
+  /** Sets the active speaker from a local measurement, unless the server has started sending its own. */
   setActiveSpeaker(sessionId: string | null): void {
+    if (this.serverSpeaker) return;
     const room = withSpeaker(this.snap.room, sessionId);
     if (room !== this.snap.room) this.update({ room });
   }

@@ -151,6 +151,8 @@ export interface JoinedMessage extends Base {
   participants: ParticipantInfo[];
   tracks: TrackInfo[];
   iceServers: IceServer[];
+  /** set on the reply to `reconnect`: the same session, resumed; the events it missed follow */
+  resumed?: boolean;
 }
 export interface ParticipantJoinedMessage extends Base {
   type: "participant_joined";

@@ -163,6 +163,8 @@ export class RoomSession {
       token: info.token,
       role: info.role,
       iceServers: info.iceServers,
+      // A resumed session needs a token that is valid now; the join token lives 2 minutes.
+      fetchToken: async () => (await this.deps.join(this.roomId)).token,
       log: this.deps.log,
     });
     this.client = client;
@@ -194,6 +196,13 @@ export class RoomSession {
     this.set({ client: cs });
     if (cs.status === 'closed' && this.snap.phase === 'live') {
       this.cleanup();
+      if (cs.rejoin && !this.ended) {
+        // The server no longer has our session (its grace period ran out): join afresh.
+        this.log('session could not be resumed; joining again');
+        this.snap = { ...this.snap, phase: 'idle' };
+        void this.start();
+        return;
+      }
       this.set({ phase: 'dropped' });
     }
   }
@@ -422,6 +431,7 @@ export class RoomSession {
       const room = client.getSnapshot().room;
       const levels = audioLevels(publisher, subscriber, client.midTrackMap, (id) => room.tracks[id]?.sessionId, room.sessionId);
       if (!this.snap.media.micOn) delete levels[room.sessionId];
+      // A fallback for servers that send no active_speaker; the client ignores it once they do.
       client.setActiveSpeaker(pickSpeaker(levels, room.activeSpeaker));
       if (this.live) this.set({ net });
     } catch (e) {
