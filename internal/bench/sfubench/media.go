@@ -99,7 +99,12 @@ func (s *Stream) RequestKeyframe() {
 // A late schedule (a loaded machine) is caught up on, not skipped, so every
 // consumer sees the same packets.
 func (s *Stream) Run(ctx context.Context, emit func(kind int, p *rtp.Packet)) {
-	start := time.Now()
+	// A second Run continues the schedule where the first stopped.
+	origin := s.sources[0].next
+	for _, c := range s.sources[1:] {
+		origin = min(origin, c.next)
+	}
+	start := time.Now().Add(-origin)
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	buf := make([]byte, MaxVideoPayload)

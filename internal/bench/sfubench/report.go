@@ -27,19 +27,19 @@ func (r *Report) Print(w io.Writer) {
 		p("Forwarding cost: SFU CPU (utime+stime of the child) ÷ packets all subscribers received, in the same window;")
 		p("floor: a child on the same core SRTP-encrypting (AES-256-GCM) and sending the same stream to as many UDP sockets")
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(tw, "  subscribers\twindow\tpackets out/s\tSFU cores\tSFU µs/pkt\tfloor µs/pkt\tratio\tdelivered\tworst loss\tUDP drops\t")
+		fmt.Fprintln(tw, "  subscribers\twindow\tpackets out/s\tSFU cores\tSFU µs/pkt\tfloor µs/pkt\tratio\tread\tclient drops\tworst loss\t")
 		for _, f := range r.Forwarding {
 			delivered := 0.0
 			if f.Published > 0 {
 				delivered = float64(f.Forwarded) / float64(f.Published*uint64(f.Subscribers))
 			}
-			fmt.Fprintf(tw, "  %d\t%s\t%.0f\t%.2f\t%.2f\t%.2f\t%.2f×\t%.1f%%\t%.2f%%\t%d\t\n", f.Subscribers, f.Window.Round(time.Millisecond),
+			fmt.Fprintf(tw, "  %d\t%s\t%.0f\t%.2f\t%.2f\t%.2f\t%.2f×\t%.1f%%\t%d\t%.2f%%\t\n", f.Subscribers, f.Window.Round(time.Millisecond),
 				f.PacketsPerSecond(), f.SFUCores(), f.MicrosPerPacket(), f.FloorMicrosPerPacket(), f.Ratio(), 100*delivered,
-				100*f.WorstLoss, f.UDPDrops)
+				f.ClientDrops, 100*f.WorstLoss)
 		}
 		tw.Flush()
-		p("  (delivered = packets received ÷ (packets published × subscribers) in the window; UDP drops = the machine's")
-		p("   UDP receive-buffer overflows in the window, all processes)")
+		p("  (packets out = read by the clients + dropped at their full sockets (/proc/net/udp), i.e. what the SFU sent;")
+		p("   read = packets the clients read ÷ (packets published × subscribers); worst loss = one client's sequence gaps)")
 	}
 	if j := r.Joins; j != nil {
 		p("")
@@ -51,14 +51,14 @@ func (r *Report) Print(w io.Writer) {
 		p("")
 		p("Teaching fan-out: viewers added to one presenter (audio + video) until one loses > %.0f%% of packets", 100*MaxViewerLoss)
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(tw, "  viewers\tpackets out/s\tSFU cores\tworst loss\tmean loss\t")
+		fmt.Fprintln(tw, "  viewers\tpackets out/s\tSFU cores\tclient drops\tworst loss\tmean loss\t")
 		for _, s := range fo.Steps {
 			if s.Err != "" {
-				fmt.Fprintf(tw, "  %d\t—\t—\t—\t—\t(%s)\n", s.Viewers, s.Err)
+				fmt.Fprintf(tw, "  %d\t—\t—\t—\t—\t—\t(%s)\n", s.Viewers, s.Err)
 				continue
 			}
-			fmt.Fprintf(tw, "  %d\t%.0f\t%.2f\t%.2f%%\t%.2f%%\t\n", s.Viewers, rate(s.Forwarded, s.Window),
-				s.SFUCPU.Seconds()/s.Window.Seconds(), 100*s.WorstLoss, 100*s.MeanLoss)
+			fmt.Fprintf(tw, "  %d\t%.0f\t%.2f\t%d\t%.2f%%\t%.2f%%\t\n", s.Viewers, rate(s.Forwarded+s.Drops, s.Window),
+				s.SFUCPU.Seconds()/s.Window.Seconds(), s.Drops, 100*s.WorstLoss, 100*s.MeanLoss)
 		}
 		tw.Flush()
 	}
@@ -107,6 +107,7 @@ func (r *Report) JSON(w io.Writer) error {
 		WindowSeconds        float64 `json:"windowSeconds"`
 		PacketsPublished     uint64  `json:"packetsPublished"`
 		PacketsOut           uint64  `json:"packetsOut"`
+		ClientDrops          uint64  `json:"clientDrops"`
 		PacketsOutPerSecond  float64 `json:"packetsOutPerSecond"`
 		SFUCPUSeconds        float64 `json:"sfuCpuSeconds"`
 		SFUMicrosPerPacket   float64 `json:"sfuMicrosPerPacket"`
@@ -118,6 +119,7 @@ func (r *Report) JSON(w io.Writer) error {
 		Viewers   int     `json:"viewers"`
 		WorstLoss float64 `json:"worstLoss"`
 		MeanLoss  float64 `json:"meanLoss"`
+		Drops     uint64  `json:"clientDrops"`
 		Error     string  `json:"error,omitempty"`
 	}
 	out := struct {
@@ -132,7 +134,7 @@ func (r *Report) JSON(w io.Writer) error {
 		FanoutMax  int     `json:"fanoutMaxViewers"`
 	}{CPUs: r.Env.CPUs, Load: r.Env.LoadBefore, Layers: r.Layers, Forwarding: []fwd{}}
 	for _, f := range r.Forwarding {
-		out.Forwarding = append(out.Forwarding, fwd{f.Subscribers, f.Window.Seconds(), f.Published, f.Forwarded, f.PacketsPerSecond(),
+		out.Forwarding = append(out.Forwarding, fwd{f.Subscribers, f.Window.Seconds(), f.Published, f.PacketsOut(), f.ClientDrops, f.PacketsPerSecond(),
 			f.SFUCPU.Seconds(), f.MicrosPerPacket(), f.FloorMicrosPerPacket(), f.Ratio(), f.WorstLoss})
 	}
 	if j := r.Joins; j != nil {
@@ -141,7 +143,7 @@ func (r *Report) JSON(w io.Writer) error {
 	if fo := r.Fanout; fo != nil {
 		out.FanoutMax = fo.MaxPassed
 		for _, s := range fo.Steps {
-			out.Fanout = append(out.Fanout, step{s.Viewers, s.WorstLoss, s.MeanLoss, s.Err})
+			out.Fanout = append(out.Fanout, step{s.Viewers, s.WorstLoss, s.MeanLoss, s.Drops, s.Err})
 		}
 	}
 	enc := json.NewEncoder(w)

@@ -119,21 +119,29 @@ type Forwarding struct {
 	Subscribers int
 	Window      time.Duration // measured wall time
 	SFUCPU      time.Duration // the SFU child's user+system CPU in the window
-	Forwarded   uint64        // RTP packets received by all subscribers in the window
+	Forwarded   uint64        // RTP packets all subscribers read in the window
+	ClientDrops uint64        // packets that reached a subscriber's socket but found its buffer full
 	Published   uint64        // RTP packets the publisher sent in the window
 	WorstLoss   float64       // the highest share of packets one subscriber lost
 	UDPDrops    uint64        // the machine's UDP receive-buffer overflows in the window
 
 	FloorWindow time.Duration
 	FloorCPU    time.Duration // the floor child's CPU in its window
-	FloorSent   uint64        // packets the floor's receivers got in the window
+	FloorSent   uint64        // packets the floor's receivers read in the window
+	FloorDrops  uint64        // packets dropped at the receivers' full sockets
 }
 
+// PacketsOut is what the SFU sent to the subscribers in the window: what
+// they read plus what their sockets dropped.
+func (f Forwarding) PacketsOut() uint64 { return f.Forwarded + f.ClientDrops }
+
 // MicrosPerPacket is the SFU's CPU µs per forwarded packet.
-func (f Forwarding) MicrosPerPacket() float64 { return micros(f.SFUCPU, f.Forwarded) }
+func (f Forwarding) MicrosPerPacket() float64 { return micros(f.SFUCPU, f.PacketsOut()) }
 
 // FloorMicrosPerPacket is the floor's CPU µs per packet sent.
-func (f Forwarding) FloorMicrosPerPacket() float64 { return micros(f.FloorCPU, f.FloorSent) }
+func (f Forwarding) FloorMicrosPerPacket() float64 {
+	return micros(f.FloorCPU, f.FloorSent+f.FloorDrops)
+}
 
 // Ratio is MicrosPerPacket over FloorMicrosPerPacket (0 without a floor).
 func (f Forwarding) Ratio() float64 {
@@ -143,9 +151,8 @@ func (f Forwarding) Ratio() float64 {
 	return 0
 }
 
-// PacketsPerSecond is the rate of packets out of the SFU, as the
-// subscribers counted them.
-func (f Forwarding) PacketsPerSecond() float64 { return rate(f.Forwarded, f.Window) }
+// PacketsPerSecond is the rate of packets out of the SFU.
+func (f Forwarding) PacketsPerSecond() float64 { return rate(f.PacketsOut(), f.Window) }
 
 // SFUCores is the SFU's CPU use in the window, in cores.
 func (f Forwarding) SFUCores() float64 { return f.SFUCPU.Seconds() / f.Window.Seconds() }
@@ -178,7 +185,8 @@ type FanoutStep struct {
 	Viewers   int
 	WorstLoss float64
 	MeanLoss  float64
-	Forwarded uint64
+	Forwarded uint64 // read by the viewers
+	Drops     uint64 // dropped at the viewers' full sockets
 	Window    time.Duration
 	SFUCPU    time.Duration
 	Err       string // why the step could not be measured (joins failed)
@@ -422,22 +430,23 @@ type window struct {
 	cpu0, cpu1     time.Duration
 	snaps0, snaps1 []viewerSnap
 	drops0, drops1 uint64
+	sock0, sock1   uint64
 	pub0, pub1     uint64
 }
 
 func (b *bench) measure(ctx context.Context, vs []*viewer, p *publisher, d time.Duration) (*window, error) {
 	w := &window{}
 	var err error
-	take := func(t *time.Time, cpu *time.Duration, snaps *[]viewerSnap, drops, pub *uint64) {
+	take := func(t *time.Time, cpu *time.Duration, snaps *[]viewerSnap, drops, sock, pub *uint64) {
 		if *cpu, err = b.sfu.cpu(); err != nil {
 			return
 		}
-		*t, *drops, *pub = time.Now(), udpDrops(), p.sent.Load()
+		*t, *drops, *sock, *pub = time.Now(), udpDrops(), socketDrops(), p.sent.Load()
 		for _, v := range vs {
 			*snaps = append(*snaps, v.snapshot())
 		}
 	}
-	take(&w.start, &w.cpu0, &w.snaps0, &w.drops0, &w.pub0)
+	take(&w.start, &w.cpu0, &w.snaps0, &w.drops0, &w.sock0, &w.pub0)
 	if err != nil {
 		return nil, err
 	}
@@ -446,7 +455,7 @@ func (b *bench) measure(ctx context.Context, vs []*viewer, p *publisher, d time.
 		return nil, ctx.Err()
 	case <-time.After(d):
 	}
-	take(&w.end, &w.cpu1, &w.snaps1, &w.drops1, &w.pub1)
+	take(&w.end, &w.cpu1, &w.snaps1, &w.drops1, &w.sock1, &w.pub1)
 	if err != nil {
 		return nil, err
 	}
@@ -510,7 +519,8 @@ func (b *bench) forwarding(ctx context.Context, n int) (Forwarding, error) {
 	}
 	f.Window, f.SFUCPU, f.Published, f.UDPDrops = w.end.Sub(w.start), w.cpu1-w.cpu0, w.pub1-w.pub0, w.drops1-w.drops0
 	f.Forwarded, f.WorstLoss, _ = w.totals()
-	b.logf("forwarding: %d packets out in %s, SFU CPU %s: %.2f µs/packet", f.Forwarded, f.Window.Round(time.Millisecond),
+	f.ClientDrops = w.sock1 - w.sock0
+	b.logf("forwarding: %d packets out (%d of them dropped at full client sockets) in %s, SFU CPU %s: %.2f µs/packet", f.PacketsOut(), f.ClientDrops, f.Window.Round(time.Millisecond),
 		f.SFUCPU, f.MicrosPerPacket())
 
 	b.logf("floor: SRTP + UDP send of the same stream to %d sockets, on the SFU's core", n)
@@ -547,6 +557,7 @@ func (b *bench) forwarding(ctx context.Context, n int) (Forwarding, error) {
 		return f, err
 	}
 	n0, _ := recv.total()
+	d0 := socketDrops()
 	t0 := time.Now()
 	if err := sleep(ctx, b.o.Window); err != nil {
 		return f, err
@@ -556,8 +567,8 @@ func (b *bench) forwarding(ctx context.Context, n int) (Forwarding, error) {
 		return f, err
 	}
 	n1, _ := recv.total()
-	f.FloorWindow, f.FloorCPU, f.FloorSent = time.Since(t0), cpu1-cpu0, n1-n0
-	b.logf("floor: %d packets in %s, CPU %s: %.2f µs/packet", f.FloorSent, f.FloorWindow.Round(time.Millisecond), f.FloorCPU,
+	f.FloorWindow, f.FloorCPU, f.FloorSent, f.FloorDrops = time.Since(t0), cpu1-cpu0, n1-n0, socketDrops()-d0
+	b.logf("floor: %d packets (%d dropped at full sockets) in %s, CPU %s: %.2f µs/packet", f.FloorSent+f.FloorDrops, f.FloorDrops, f.FloorWindow.Round(time.Millisecond), f.FloorCPU,
 		f.FloorMicrosPerPacket())
 	return f, nil
 }
@@ -699,6 +710,7 @@ func (b *bench) fanout(ctx context.Context) (*Fanout, error) {
 		}
 		step.Window, step.SFUCPU = w.end.Sub(w.start), w.cpu1-w.cpu0
 		step.Forwarded, step.WorstLoss, step.MeanLoss = w.totals()
+		step.Drops = w.sock1 - w.sock0
 		fo.Steps = append(fo.Steps, step)
 		b.logf("fan-out: %d viewers, worst loss %.2f%%, SFU %.2f cores", n, 100*step.WorstLoss, step.SFUCPU.Seconds()/step.Window.Seconds())
 		if step.WorstLoss > MaxViewerLoss {
