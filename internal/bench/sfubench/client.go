@@ -19,6 +19,7 @@ import (
 	"github.com/pion/interceptor"
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
+	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 
 	"github.com/lianxin-hub/lianxin/signaling"
@@ -335,14 +336,51 @@ func (c *client) publish(ctx context.Context, layers []Layer) (*publisher, error
 		return nil, err
 	}
 	c.send(signaling.Offer{SDP: offer.SDP})
+	var midID, ridID uint8 // negotiated header extension ids, once known
+	var mid []byte
 	go p.stream.Run(ctx, func(kind int, pkt *rtp.Packet) {
 		tr := p.audio
 		if kind >= KindVideo {
 			tr = p.video[kind-KindVideo]
+			if tr.RID() != "" {
+				// Pion does not tag simulcast packets itself: a receiver
+				// tells the encodings apart by these two extensions.
+				if ridID == 0 {
+					midID, ridID, mid = simulcastExtensions(pc, vs)
+				}
+				if ridID == 0 {
+					return // not negotiated yet
+				}
+				pkt.Header.Extensions = nil
+				_ = pkt.Header.SetExtension(midID, mid)
+				_ = pkt.Header.SetExtension(ridID, []byte(tr.RID()))
+			}
 		}
 		if tr.WriteRTP(pkt) == nil {
 			p.sent.Add(1)
 		}
 	})
 	return p, nil
+}
+
+// simulcastExtensions returns the ids negotiated for the mid and rid header
+// extensions on s, and s's mid; zeros before the answer.
+func simulcastExtensions(pc *webrtc.PeerConnection, s *webrtc.RTPSender) (midID, ridID uint8, mid []byte) {
+	for _, t := range pc.GetTransceivers() {
+		if t.Sender() == s {
+			mid = []byte(t.Mid())
+		}
+	}
+	for _, e := range s.GetParameters().HeaderExtensions {
+		switch e.URI {
+		case sdp.SDESMidURI:
+			midID = uint8(e.ID)
+		case sdp.SDESRTPStreamIDURI:
+			ridID = uint8(e.ID)
+		}
+	}
+	if midID == 0 || len(mid) == 0 || pc.RemoteDescription() == nil {
+		return 0, 0, nil
+	}
+	return midID, ridID, mid
 }

@@ -400,7 +400,7 @@ func (b *bench) waitFlowing(ctx context.Context, vs []*viewer) error {
 			return err
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("%d of %d viewers receive no media after 60s", waiting, len(vs))
+			return fmt.Errorf("%d of %d viewers receive no media after 60s; the SFU's last log lines:\n%s", waiting, len(vs), b.sfu.log.String())
 		}
 		select {
 		case <-ctx.Done():
