@@ -28,6 +28,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/pion/rtcp"
 	"github.com/pion/webrtc/v4"
 
 	"github.com/lianxin-hub/lianxin/internal/secret"
@@ -619,16 +620,28 @@ func (b *bench) joins(ctx context.Context) (*Joins, error) {
 
 func (b *bench) oneJoin(ctx context.Context, room string, i int) (time.Duration, error) {
 	frame := make(chan time.Time, 1)
+	var joiner atomic.Pointer[client] // set once dialled, read by the track's reader
 	onTrack := func(tr *webrtc.TrackRemote) {
 		if tr.Kind() != webrtc.RTPCodecTypeVideo {
 			return
 		}
 		go func() {
 			var fa FrameAssembler
+			var lastPLI time.Time
 			for {
 				pkt, _, err := tr.ReadRTP()
 				if err != nil {
 					return
+				}
+				if !fa.inFrame && time.Since(lastPLI) > pliRepeat {
+					// Like a browser whose decoder has no keyframe: ask for
+					// one (the SFU throttles and relays it to the publisher).
+					lastPLI = time.Now()
+					c := joiner.Load()
+					c.mu.Lock()
+					sub := c.sub
+					c.mu.Unlock()
+					_ = sub.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: uint32(tr.SSRC())}})
 				}
 				if fa.Add(pkt.SequenceNumber, pkt.Marker, pkt.Payload) {
 					select {
@@ -645,6 +658,7 @@ func (b *bench) oneJoin(ctx context.Context, room string, i int) (time.Duration,
 	if err != nil {
 		return 0, err
 	}
+	joiner.Store(c)
 	defer c.close()
 	start := time.Now()
 	if err := c.join(jctx, b.token(room, "joiner-"+strconv.Itoa(i), signaling.RoleViewer)); err != nil {
@@ -660,6 +674,10 @@ func (b *bench) oneJoin(ctx context.Context, room string, i int) (time.Duration,
 		return 0, errors.New("no complete keyframe within 10s of join")
 	}
 }
+
+// pliRepeat is how often a joining viewer without a keyframe asks again,
+// as libwebrtc's receiver does.
+const pliRepeat = 300 * time.Millisecond
 
 // percentile by nearest rank of sorted ds.
 func percentile(sorted []time.Duration, p float64) time.Duration {
