@@ -27,14 +27,14 @@ func (r *Report) Print(w io.Writer) {
 		p("Forwarding cost: SFU CPU (utime+stime of the child) ÷ packets it sent to the subscribers, in the same window;")
 		p("floor: a child on the same core SRTP-encrypting (AES-256-GCM) and sending the same stream to as many UDP sockets")
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(tw, "  subscribers\twindow\tpackets out/s\tSFU cores\tSFU µs/pkt\tfloor µs/pkt\tratio\tread\tclient drops\tworst loss\t")
+		fmt.Fprintln(tw, "  subscribers\twindow\tpublished/s\tpackets out/s\tSFU cores\tSFU µs/pkt\tfloor µs/pkt\tratio\tread\tclient drops\tworst loss\t")
 		for _, f := range r.Forwarding {
 			delivered := 0.0
 			if f.Published > 0 {
 				delivered = float64(f.Forwarded) / float64(f.Published*uint64(f.Subscribers))
 			}
-			fmt.Fprintf(tw, "  %d\t%s\t%.0f\t%.2f\t%.2f\t%.2f\t%.2f×\t%.1f%%\t%d\t%.2f%%\t\n", f.Subscribers, f.Window.Round(time.Millisecond),
-				f.PacketsPerSecond(), f.SFUCores(), f.MicrosPerPacket(), f.FloorMicrosPerPacket(), f.Ratio(), 100*delivered,
+			fmt.Fprintf(tw, "  %d\t%s\t%.0f\t%.0f\t%.2f\t%.2f\t%.2f\t%.2f×\t%.1f%%\t%d\t%.2f%%\t\n", f.Subscribers, f.Window.Round(time.Millisecond),
+				rate(f.Published, f.Window), f.PacketsPerSecond(), f.SFUCores(), f.MicrosPerPacket(), f.FloorMicrosPerPacket(), f.Ratio(), 100*delivered,
 				f.ClientDrops, 100*f.WorstLoss)
 		}
 		tw.Flush()
@@ -55,16 +55,18 @@ func (r *Report) Print(w io.Writer) {
 	}
 	if fo := r.Fanout; fo != nil {
 		p("")
-		p("Teaching fan-out: viewers added to one presenter (audio + video) until one loses > %.0f%% of packets", 100*MaxViewerLoss)
+		p("Teaching fan-out: viewers added to one presenter (audio + video) until one loses > %.0f%% of packets, or the", 100*MaxViewerLoss)
+		p("presenter (on the clients' core) can no longer send %.0f%% of its %.0f packets/s", 100*MinPublisherRate, r.StreamPPS)
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(tw, "  viewers\tpackets out/s\tSFU cores\tclient drops\tworst loss\tmean loss\t")
+		fmt.Fprintln(tw, "  viewers\tpresenter pkt/s\tpackets out/s\tSFU cores\tclient drops\tworst loss\tmean loss\tpassed\t")
 		for _, s := range fo.Steps {
 			if s.Err != "" {
-				fmt.Fprintf(tw, "  %d\t—\t—\t—\t—\t—\t(%s)\n", s.Viewers, s.Err)
+				fmt.Fprintf(tw, "  %d\t—\t—\t—\t—\t—\t—\tno\t(%s)\n", s.Viewers, s.Err)
 				continue
 			}
-			fmt.Fprintf(tw, "  %d\t%.0f\t%.2f\t%d\t%.2f%%\t%.2f%%\t\n", s.Viewers, rate(s.Forwarded+s.Drops, s.Window),
-				s.SFUCPU.Seconds()/s.Window.Seconds(), s.Drops, 100*s.WorstLoss, 100*s.MeanLoss)
+			fmt.Fprintf(tw, "  %d\t%.0f\t%.0f\t%.2f\t%d\t%.2f%%\t%.2f%%\t%s\t\n", s.Viewers, rate(s.Published, s.Window),
+				rate(s.Forwarded+s.Drops, s.Window), s.SFUCPU.Seconds()/s.Window.Seconds(), s.Drops, 100*s.WorstLoss,
+				100*s.MeanLoss, yesNo(s.Passed(r.StreamPPS)))
 		}
 		tw.Flush()
 	}
@@ -81,7 +83,7 @@ func (r *Report) Print(w io.Writer) {
 		p("  target  join to first frame p99 < %s            %-12s %s", msf(TargetJoinP99), msf(j.P99), verdict(ok))
 	}
 	if fo := r.Fanout; fo != nil {
-		p("  fan-out largest viewer count with every viewer ≤ %.0f%% loss: %d on %d CPUs (steps tried: %s)",
+		p("  fan-out largest viewer count with every viewer ≤ %.0f%% loss (and the presenter on time): %d on %d CPUs (steps tried: %s)",
 			100*MaxViewerLoss, fo.MaxPassed, r.Env.CPUs, steps(fo))
 	}
 }
@@ -95,6 +97,13 @@ func steps(fo *Fanout) string {
 		s += fmt.Sprint(st.Viewers)
 	}
 	return s
+}
+
+func yesNo(ok bool) string {
+	if ok {
+		return "yes"
+	}
+	return "no"
 }
 
 func verdict(ok bool) string {
@@ -126,6 +135,8 @@ func (r *Report) JSON(w io.Writer) error {
 		WorstLoss float64 `json:"worstLoss"`
 		MeanLoss  float64 `json:"meanLoss"`
 		Drops     uint64  `json:"clientDrops"`
+		Presenter float64 `json:"presenterPacketsPerSecond"`
+		Passed    bool    `json:"passed"`
 		Error     string  `json:"error,omitempty"`
 	}
 	out := struct {
@@ -149,7 +160,8 @@ func (r *Report) JSON(w io.Writer) error {
 	if fo := r.Fanout; fo != nil {
 		out.FanoutMax = fo.MaxPassed
 		for _, s := range fo.Steps {
-			out.Fanout = append(out.Fanout, step{s.Viewers, s.WorstLoss, s.MeanLoss, s.Drops, s.Err})
+			out.Fanout = append(out.Fanout, step{s.Viewers, s.WorstLoss, s.MeanLoss, s.Drops, rate(s.Published, s.Window),
+				s.Passed(r.StreamPPS), s.Err})
 		}
 	}
 	enc := json.NewEncoder(w)

@@ -188,9 +188,21 @@ type FanoutStep struct {
 	MeanLoss  float64
 	Forwarded uint64 // read by the viewers
 	Drops     uint64 // dropped at the viewers' full sockets
+	Published uint64 // packets the presenter sent in the window
 	Window    time.Duration
 	SFUCPU    time.Duration
 	Err       string // why the step could not be measured (joins failed)
+}
+
+// MinPublisherRate is the share of its nominal packet rate the presenter
+// must keep for a fan-out step to pass: a client core too busy to send the
+// stream on time would otherwise pass for an SFU without loss.
+const MinPublisherRate = 0.95
+
+// Passed reports whether every viewer lost at most MaxViewerLoss while the
+// presenter kept at least MinPublisherRate of nominal (pps).
+func (s FanoutStep) Passed(pps float64) bool {
+	return s.Err == "" && s.WorstLoss <= MaxViewerLoss && rate(s.Published, s.Window) >= MinPublisherRate*pps
 }
 
 // Fanout is the teaching fan-out: the steps tried and the largest passed.
@@ -696,6 +708,7 @@ func (b *bench) fanout(ctx context.Context) (*Fanout, error) {
 	var vs []*viewer
 	defer func() { closeViewers(vs) }()
 	fo := &Fanout{}
+	pps := NewStream(Layers(b.o.Layers)).PacketsPerSecond()
 	for _, n := range b.o.FanoutSteps {
 		if n <= len(vs) {
 			continue
@@ -728,10 +741,11 @@ func (b *bench) fanout(ctx context.Context) (*Fanout, error) {
 		}
 		step.Window, step.SFUCPU = w.end.Sub(w.start), w.cpu1-w.cpu0
 		step.Forwarded, step.WorstLoss, step.MeanLoss = w.totals()
-		step.Drops = w.sock1 - w.sock0
+		step.Drops, step.Published = w.sock1-w.sock0, w.pub1-w.pub0
 		fo.Steps = append(fo.Steps, step)
-		b.logf("fan-out: %d viewers, worst loss %.2f%%, SFU %.2f cores", n, 100*step.WorstLoss, step.SFUCPU.Seconds()/step.Window.Seconds())
-		if step.WorstLoss > MaxViewerLoss {
+		b.logf("fan-out: %d viewers, worst loss %.2f%%, SFU %.2f cores, presenter %.0f packets/s", n, 100*step.WorstLoss,
+			step.SFUCPU.Seconds()/step.Window.Seconds(), rate(step.Published, step.Window))
+		if !step.Passed(pps) {
 			break
 		}
 		fo.MaxPassed = n
