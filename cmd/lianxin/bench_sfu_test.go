@@ -54,11 +54,13 @@ func TestBenchSfu(t *testing.T) {
 		Fanout     []struct {
 			Viewers   int     `json:"viewers"`
 			WorstLoss float64 `json:"worstLoss"`
-			Presenter float64 `json:"presenterPacketsPerSecond"`
+			LagMs     float64 `json:"presenterLagMs"`
 			Passed    bool    `json:"passed"`
+			SFUSent   float64 `json:"sfuSent"`
 			Error     string  `json:"error"`
 		} `json:"fanout"`
 		FanoutMax int `json:"fanoutMaxViewers"`
+		FanoutSFU int `json:"fanoutMaxViewersSFU"`
 	}
 	if err := json.Unmarshal([]byte(out), &r); err != nil {
 		t.Fatalf("output is not the JSON report: %v\n%s", err, out)
@@ -92,24 +94,30 @@ func TestBenchSfu(t *testing.T) {
 	if r.JoinFailed != 0 || r.JoinP50ms <= 0 || r.JoinP99ms < r.JoinP50ms {
 		t.Errorf("joins: %d failed, p50 %.1f ms, p99 %.1f ms", r.JoinFailed, r.JoinP50ms, r.JoinP99ms)
 	}
-	// The fan-out's answer is the largest step before the first that
-	// failed; a step passes only without an error, within 1% loss and with
-	// the presenter sending.
-	want := 0
+	// The fan-out's answers are the largest steps before the first that
+	// failed: a step passes only without an error, within 1% loss and with
+	// the presenter sending; the SFU's own limit counts what it sent.
+	want, wantSFU := 0, 0
 	for i, s := range r.Fanout {
 		if s.Viewers != []int{2, 4}[i] {
 			t.Fatalf("fan-out steps %+v, want 2 then 4", r.Fanout)
 		}
-		if s.Passed && (s.Error != "" || s.WorstLoss > 0.01 || s.Presenter <= 0) {
+		if s.Passed && (s.Error != "" || s.WorstLoss > 0.01 || s.LagMs > 250) {
 			t.Errorf("fan-out step %+v passed", s)
 		}
-		if !s.Passed {
+		if s.Error == "" && (s.SFUSent < 0.5 || s.SFUSent > 1.5) {
+			t.Errorf("fan-out step %+v: the SFU sent an implausible share", s)
+		}
+		if s.Passed && want == wantSFU {
+			want = s.Viewers
+		}
+		if s.Error != "" || s.SFUSent < 0.99 || s.LagMs > 250 {
 			break
 		}
-		want = s.Viewers
+		wantSFU = s.Viewers
 	}
-	if len(r.Fanout) == 0 || r.FanoutMax != want {
-		t.Errorf("fan-out: max %d from steps %+v, want %d", r.FanoutMax, r.Fanout, want)
+	if len(r.Fanout) == 0 || r.FanoutMax != want || r.FanoutSFU != wantSFU {
+		t.Errorf("fan-out: max %d, SFU %d from steps %+v; want %d, %d", r.FanoutMax, r.FanoutSFU, r.Fanout, want, wantSFU)
 	}
 }
 

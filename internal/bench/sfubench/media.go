@@ -8,6 +8,7 @@ package sfubench
 
 import (
 	"context"
+	"sync/atomic"
 	"time"
 
 	"github.com/pion/rtp"
@@ -67,7 +68,12 @@ type source struct {
 type Stream struct {
 	sources []*source
 	keyReq  chan struct{}
+	lag     atomic.Int64 // how late the last packet went out, in ns
 }
+
+// Lag is how far behind its schedule the stream sent its last packet: near
+// zero while the sender's core keeps up, growing when it cannot.
+func (s *Stream) Lag() time.Duration { return time.Duration(s.lag.Load()) }
 
 // NewStream returns the audio and video of a publisher with the given
 // layers (see Layers).
@@ -125,6 +131,7 @@ func (s *Stream) Run(ctx context.Context, emit func(kind int, p *rtp.Packet)) {
 		} else if ctx.Err() != nil {
 			return
 		}
+		s.lag.Store(int64(max(time.Since(start.Add(src.next)), 0)))
 		select {
 		case <-s.keyReq:
 			for _, c := range s.sources[1:] {
