@@ -30,8 +30,9 @@ const clockTicks = 100
 // Pinning says where the child and the clients run.
 type Pinning struct {
 	Child   string // e.g. "taskset -c 0", or why not pinned
-	Clients string // e.g. "CPUs 1", or why not pinned
+	Clients string // e.g. "CPU 1", or why not pinned
 	cpu     int    // the child's core, -1 when not pinned
+	taskset string // the taskset program when pinned
 }
 
 // pin pins this process's threads to every core but the first, and plans
@@ -65,7 +66,7 @@ func pin() Pinning {
 	if pinned == 0 {
 		clients = "not pinned (sched_setaffinity failed)"
 	}
-	return Pinning{Child: taskset + " -c 0", Clients: clients, cpu: 0}
+	return Pinning{Child: taskset + " -c 0", Clients: clients, cpu: 0, taskset: taskset}
 }
 
 // child is a process started by the benchmark.
@@ -81,7 +82,7 @@ type child struct {
 func startChild(exe string, args, env []string, p Pinning) (*child, error) {
 	if p.cpu >= 0 {
 		args = append([]string{"-c", strconv.Itoa(p.cpu), exe}, args...)
-		exe = strings.Fields(p.Child)[0]
+		exe = p.taskset
 	}
 	cmd := exec.Command(exe, args...)
 	cmd.Env = append(os.Environ(), env...)
