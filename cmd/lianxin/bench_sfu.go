@@ -48,8 +48,10 @@ five times a frame's size every 2 s and on PLI, plus Opus at 50 packets/s.
 
 Caveats: clients and SFU share the machine, so on 2 cores the clients'
 one core (decrypting every packet of every viewer) can be what drops
-packets at large N, not the SFU; the report shows the SFU's CPU use in
-cores and the machine's UDP receive-buffer drops to tell which. Other
+packets at large N, not the SFU. The report tells them apart: packets
+dropped at the clients' full sockets (/proc/net/udp) count as sent by the
+SFU, it shows the SFU's CPU use in cores, and the fan-out also reports the
+largest step at which the SFU itself still sent 99% of what it owed. Other
 processes' load shows in the figures; the report prints the load average.
 With --layers 3 the publisher sends three simulcast encodings (RIDs q, h,
 f); an SFU without simulcast forwards one of them.

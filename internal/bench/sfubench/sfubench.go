@@ -23,7 +23,6 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -124,7 +123,6 @@ type Forwarding struct {
 	ClientDrops uint64        // packets that reached a subscriber's socket but found its buffer full
 	Published   uint64        // RTP packets the publisher sent in the window
 	WorstLoss   float64       // the highest share of packets one subscriber lost
-	UDPDrops    uint64        // the machine's UDP receive-buffer overflows in the window
 
 	FloorWindow time.Duration
 	FloorCPU    time.Duration // the floor child's CPU in its window
@@ -455,13 +453,12 @@ func closeViewers(vs []*viewer) {
 	wg.Wait()
 }
 
-// window is a measured stretch: the SFU's CPU, the viewers' counters and
-// the machine's UDP drops at its start and end.
+// window is a measured stretch: the SFU's CPU, the viewers' counters, the
+// drops at their sockets and the presenter's count at its start and end.
 type window struct {
 	start, end     time.Time
 	cpu0, cpu1     time.Duration
 	snaps0, snaps1 []viewerSnap
-	drops0, drops1 uint64
 	sock0, sock1   uint64
 	pub0, pub1     uint64
 }
@@ -469,16 +466,16 @@ type window struct {
 func (b *bench) measure(ctx context.Context, vs []*viewer, p *publisher, d time.Duration) (*window, error) {
 	w := &window{}
 	var err error
-	take := func(t *time.Time, cpu *time.Duration, snaps *[]viewerSnap, drops, sock, pub *uint64) {
+	take := func(t *time.Time, cpu *time.Duration, snaps *[]viewerSnap, sock, pub *uint64) {
 		if *cpu, err = b.sfu.cpu(); err != nil {
 			return
 		}
-		*t, *drops, *sock, *pub = time.Now(), udpDrops(), socketDrops(), p.sent.Load()
+		*t, *sock, *pub = time.Now(), socketDrops(), p.sent.Load()
 		for _, v := range vs {
 			*snaps = append(*snaps, v.snapshot())
 		}
 	}
-	take(&w.start, &w.cpu0, &w.snaps0, &w.drops0, &w.sock0, &w.pub0)
+	take(&w.start, &w.cpu0, &w.snaps0, &w.sock0, &w.pub0)
 	if err != nil {
 		return nil, err
 	}
@@ -487,7 +484,7 @@ func (b *bench) measure(ctx context.Context, vs []*viewer, p *publisher, d time.
 		return nil, ctx.Err()
 	case <-time.After(d):
 	}
-	take(&w.end, &w.cpu1, &w.snaps1, &w.drops1, &w.sock1, &w.pub1)
+	take(&w.end, &w.cpu1, &w.snaps1, &w.sock1, &w.pub1)
 	if err != nil {
 		return nil, err
 	}
@@ -549,7 +546,7 @@ func (b *bench) forwarding(ctx context.Context, n int) (Forwarding, error) {
 	if err != nil {
 		return f, fmt.Errorf("forwarding to %d: %w", n, err)
 	}
-	f.Window, f.SFUCPU, f.Published, f.UDPDrops = w.end.Sub(w.start), w.cpu1-w.cpu0, w.pub1-w.pub0, w.drops1-w.drops0
+	f.Window, f.SFUCPU, f.Published = w.end.Sub(w.start), w.cpu1-w.cpu0, w.pub1-w.pub0
 	f.Forwarded, f.WorstLoss, _ = w.totals()
 	f.ClientDrops = w.sock1 - w.sock0
 	b.logf("forwarding: %d packets out (%d of them dropped at full client sockets) in %s, SFU CPU %s: %.2f µs/packet", f.PacketsOut(), f.ClientDrops, f.Window.Round(time.Millisecond),
@@ -772,31 +769,4 @@ func (b *bench) fanout(ctx context.Context) (*Fanout, error) {
 		fo.MaxSFU = n
 	}
 	return fo, nil
-}
-
-// udpDrops reads the machine's UDP receive-buffer overflows (all sockets of
-// the network namespace), or 0 when unavailable.
-func udpDrops() uint64 {
-	b, err := os.ReadFile("/proc/net/snmp")
-	if err != nil {
-		return 0
-	}
-	var names []string
-	for _, line := range strings.Split(string(b), "\n") {
-		f := strings.Fields(line)
-		if len(f) == 0 || f[0] != "Udp:" {
-			continue
-		}
-		if names == nil {
-			names = f
-			continue
-		}
-		for i, n := range names {
-			if n == "RcvbufErrors" && i < len(f) {
-				v, _ := strconv.ParseUint(f[i], 10, 64)
-				return v
-			}
-		}
-	}
-	return 0
 }
