@@ -314,20 +314,28 @@ func (c *client) publish(ctx context.Context, layers []Layer) (*publisher, error
 			return nil, fmt.Errorf("simulcast encoding %s: %w", tr.RID(), err)
 		}
 	}
-	go func() {
-		for {
-			pkts, _, err := vs.ReadRTCP()
-			if err != nil {
-				return
-			}
-			for _, pk := range pkts {
-				switch pk.(type) {
-				case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
-					p.stream.RequestKeyframe()
+	// Each simulcast encoding has its own RTCP: the SFU asks the layer it
+	// switches a viewer to for a keyframe, so every layer's PLIs are read.
+	for _, tr := range p.video {
+		read := vs.ReadRTCP
+		if rid := tr.RID(); rid != "" {
+			read = func() ([]rtcp.Packet, interceptor.Attributes, error) { return vs.ReadSimulcastRTCP(rid) }
+		}
+		go func() {
+			for {
+				pkts, _, err := read()
+				if err != nil {
+					return
+				}
+				for _, pk := range pkts {
+					switch pk.(type) {
+					case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
+						p.stream.RequestKeyframe()
+					}
 				}
 			}
-		}
-	}()
+		}()
+	}
 	offer, err := pc.CreateOffer(nil)
 	if err == nil {
 		err = pc.SetLocalDescription(offer)
