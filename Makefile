@@ -49,9 +49,11 @@ test-e2e: build chromium
 	cd frontend && LIANXIN_BIN=$(CURDIR)/$(BIN) $(NPM) run e2e
 
 ## bench: measure the referral closed loop over HTTP against pgbench's ceiling, on the PostgreSQL at
-## LIANXIN_BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test); prints a report
+## LIANXIN_BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test), then the video SFU
+## (no database: `lianxin sfu` as a child process and Pion clients over loopback); prints two reports.
+## The SFU part runs even when the referral part fails (no PostgreSQL); make still reports the failure.
 bench: build
-	./$(BIN) bench referrals
+	@status=0; ./$(BIN) bench referrals || status=$$?; ./$(BIN) bench sfu || status=$$?; exit $$status
 
 ## chromium: install Debian's chromium for the browser tests when missing
 chromium:

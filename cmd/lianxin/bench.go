@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/lianxin-hub/lianxin/internal/bench"
+	"github.com/lianxin-hub/lianxin/internal/bench/sfubench"
 )
 
 const benchUsage = `usage: lianxin bench referrals [flags]
@@ -48,11 +49,19 @@ type benchOptions struct {
 
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && (args[0] == "--help" || args[0] == "-help" || args[0] == "-h") {
-		fmt.Fprint(stdout, benchUsage+"  run 'lianxin bench referrals --help' for them.\n")
+		fmt.Fprint(stdout, benchUsage+"  run 'lianxin bench referrals --help' for them.\n\n"+
+			"Also: 'lianxin bench sfu' (the video SFU's forwarding cost, join to first frame and fan-out)\n"+
+			"and 'lianxin bench analytics'; run them with --help.\n")
 		return flag.ErrHelp
 	}
+	if len(args) > 0 && args[0] == "sfu" {
+		return runBenchSFU(ctx, args[1:], stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "sfu-floor" { // the floor's child process, started by bench sfu
+		return sfubench.RunFloor(ctx, args[1:], stderr)
+	}
 	if len(args) == 0 || args[0] != "referrals" {
-		return errors.New("usage: lianxin bench referrals [flags]")
+		return errors.New("usage: lianxin bench referrals|sfu|analytics [flags]")
 	}
 	var o benchOptions
 	fs := flag.NewFlagSet("bench referrals", flag.ContinueOnError)

@@ -7,6 +7,7 @@
 //	lianxin audit verify         check the audit log's hash chain
 //	lianxin sfu                  run the video SFU on its own
 //	lianxin bench referrals      measure the referral closed loop against pgbench
+//	lianxin bench sfu            measure the video SFU's forwarding cost, join time and fan-out
 //	lianxin version              print the version
 package main
 
@@ -36,6 +37,8 @@ Usage:
   lianxin sfu [flags]            run the video signaling server and SFU on its own
   lianxin bench referrals        measure the referral closed loop on PostgreSQL against pgbench
   lianxin bench analytics        time the dashboard's queries against the same figures from raw tables
+  lianxin bench sfu              measure the video SFU: CPU per forwarded packet against an SRTP floor,
+                                 join to first frame, viewers per presenter
   lianxin version                print the version
 
 Run 'lianxin COMMAND --help' for a command's flags. Every flag can also be set
