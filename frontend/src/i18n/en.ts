@@ -701,6 +701,7 @@ const en: Dict = {
   'room.hand.raise': 'Raise hand',
   'room.hand.lower': 'Lower hand',
   'room.handRaised': 'Hand raised',
+  'room.videoPausedWeakLink': 'Weak connection: video paused (resumes by itself)',
   'room.sharing': 'Sharing the screen',
   'room.micOn': 'Microphone on',
   'room.micMuted': 'Microphone muted',

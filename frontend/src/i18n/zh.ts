@@ -702,6 +702,7 @@ const zh = {
   'room.hand.raise': '举手',
   'room.hand.lower': '放下手',
   'room.handRaised': '已举手',
+  'room.videoPausedWeakLink': '网络较弱，视频已暂停（恢复后自动继续）',
   'room.sharing': '正在共享屏幕',
   'room.micOn': '麦克风已开启',
   'room.micMuted': '麦克风已静音',

@@ -7,7 +7,7 @@ import { AudioMutedOutlined, AudioOutlined, DesktopOutlined, VideoCameraOutlined
 import { useI18n } from '../i18n/I18nProvider';
 import type { DictKey } from '../i18n/zh';
 import type { ParticipantInfo, Role } from './protocol';
-import { mediaState, tracksOf, type ChatLine, type MediaState, type RoomState, type Tile } from './state';
+import { mediaState, tracksOf, videoPaused, type ChatLine, type MediaState, type RoomState, type Tile } from './state';
 import { mainProblem, type DeviceLists, type MediaProblem } from './media';
 import type { NetQuality } from './stats';
 
@@ -81,12 +81,15 @@ export function VideoTile({
   tile,
   mic,
   speaking,
+  paused,
   onClick,
   style,
 }: {
   tile: Tile<MediaStreamTrack>;
   mic: MediaState;
   speaking: boolean;
+  /** the SFU paused this video for our weak downlink */
+  paused?: boolean;
   onClick?: () => void;
   style?: CSSProperties;
 }) {
@@ -135,6 +138,14 @@ export function VideoTile({
           </div>
         </div>
       )}
+      {paused ? (
+        <div
+          data-testid="tile-weak-link"
+          style={{ position: 'absolute', left: 8, top: 8, right: 8, color: '#fff', textShadow: '0 1px 2px #000', fontSize: 12 }}
+        >
+          {t('room.videoPausedWeakLink')}
+        </div>
+      ) : null}
       <div
         style={{
           position: 'absolute',
@@ -182,6 +193,7 @@ export function VideoGrid({
           tile={tile}
           mic={mediaState(tracksOf(room, tile.participant.sessionId).mic)}
           speaking={tile.source === 'camera' && room.activeSpeaker === tile.participant.sessionId}
+          paused={videoPaused(room, tile.participant.sessionId, tile.source)}
           onClick={() => onPick(tile.participant.sessionId)}
         />
       ))}
@@ -213,7 +225,7 @@ export function SpeakerView({
       {main ? (
         // As wide as fits in about 60 % of the window's height, so the controls stay in view on a tablet.
         <div data-testid="room-featured" data-session-id={main.participant.sessionId} style={{ width: 'min(100%, calc(60vh * 16 / 9))', margin: '0 auto' }}>
-          <VideoTile tile={main} mic={micOf(main.participant.sessionId)} speaking={false} />
+          <VideoTile tile={main} mic={micOf(main.participant.sessionId)} speaking={false} paused={videoPaused(room, main.participant.sessionId, main.source)} />
         </div>
       ) : null}
       {rest.length ? (
@@ -224,6 +236,7 @@ export function SpeakerView({
               tile={tile}
               mic={micOf(tile.participant.sessionId)}
               speaking={tile.source === 'camera' && room.activeSpeaker === tile.participant.sessionId}
+              paused={videoPaused(room, tile.participant.sessionId, tile.source)}
               onClick={() => onPick(tile.participant.sessionId)}
             />
           ))}

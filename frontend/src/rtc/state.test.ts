@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { JoinedMessage, ParticipantInfo, TrackInfo } from './protocol';
-import { CHAT_LIMIT, emptyRoom, featuredSession, mediaState, reduceRoom, tracksOf, videoTiles, withSpeaker, type RoomState } from './state';
+import { CHAT_LIMIT, emptyRoom, featuredSession, mediaState, reduceRoom, tracksOf, videoPaused, videoTiles, withSpeaker, type RoomState } from './state';
 
 const person = (sessionId: string, userId: string, role: ParticipantInfo['role'] = 'participant'): ParticipantInfo => ({
   sessionId,
@@ -116,6 +116,17 @@ describe('reduceRoom', () => {
     expect(s.received.v2).toEqual({ quality: 'high', reason: 'requested' });
     expect(reduceRoom(s, { type: 'track_unpublished', trackId: 'v2', sessionId: 's2', userId: 'u2' }).received).toEqual({});
     expect(reduceRoom(s, { type: 'participant_left', sessionId: 's2', userId: 'u2' }).received).toEqual({});
+  });
+
+  it('a video paused for our weak downlink shows as paused until the SFU resumes it; other reasons do not', () => {
+    let s = start();
+    expect(videoPaused(s, 's2', 'camera')).toBe(false);
+    s = reduceRoom(s, { type: 'quality', trackId: 'v2', quality: 'audio_only', reason: 'bandwidth' });
+    expect(videoPaused(s, 's2', 'camera')).toBe(true);
+    expect(videoPaused(s, 's2', 'screen')).toBe(false);
+    expect(videoPaused(s, 's1', 'camera')).toBe(false);
+    expect(videoPaused(reduceRoom(s, { type: 'quality', trackId: 'v2', quality: 'low', reason: 'bandwidth' }), 's2', 'camera')).toBe(false);
+    expect(videoPaused(reduceRoom(s, { type: 'quality', trackId: 'v2', quality: 'audio_only', reason: 'requested' }), 's2', 'camera')).toBe(false);
   });
 
   it('ignores messages that are not room state', () => {

@@ -216,3 +216,14 @@ export function videoTiles<T>(
   }
   return out;
 }
+
+/**
+ * Whether the SFU has paused a participant's camera or screen video for us because our downlink
+ * cannot carry it (a `quality` event: audio only, for bandwidth). It resumes by itself when the
+ * link recovers; the tile says so meanwhile instead of showing a frozen picture without a word.
+ */
+export function videoPaused(state: RoomState, sessionId: string, source: 'camera' | 'screen'): boolean {
+  const tr = tracksOf(state, sessionId)[source];
+  const q = tr ? state.received[tr.trackId] : undefined;
+  return q?.quality === 'audio_only' && q.reason === 'bandwidth';
+}
