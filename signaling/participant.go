@@ -400,6 +400,18 @@ func (p *participant) attach(t *roomTrack) {
 		p.log.Error("add track to subscriber", "track", t.info.TrackID, "err", err)
 		return
 	}
+	if !p.subscribeLocked(t, local, sender) {
+		_ = p.sub.RemoveTrack(sender)
+		return
+	}
+	p.negotiate()
+}
+
+// subscribeLocked starts forwarding t's layers into local, which sender
+// carries, and records the subscription with its first layer chosen. It
+// reports false, recording nothing, when t has no live layer left (it was
+// just unpublished). p.subMu must be held.
+func (p *participant) subscribeLocked(t *roomTrack, local *webrtc.TrackLocalStaticRTP, sender *webrtc.RTPSender) bool {
 	d := forward.NewDown(local, sender, forward.DownConfig{ClockRate: t.codec.ClockRate, Estimate: p.bw.set})
 	added := false
 	for _, up := range t.ups() {
@@ -407,14 +419,13 @@ func (p *participant) attach(t *roomTrack) {
 	}
 	if !added {
 		d.Close()
-		_ = p.sub.RemoveTrack(sender)
-		return
+		return false
 	}
 	go d.Run()
 	s := &subscription{track: t, down: d, want: forward.MaxLayers - 1, sel: forward.Selector{UpHold: p.bw.upHold}}
 	p.downs[t.info.TrackID] = s
 	p.chooseLocked(s, time.Now(), p.bw.budgetLocked(p.downs))
-	p.negotiate()
+	return true
 }
 
 // addLayer offers a newly arrived layer of t to this subscriber's copy.

@@ -36,8 +36,6 @@ import (
 	"time"
 
 	"github.com/pion/webrtc/v4"
-
-	"github.com/lianxin-hub/lianxin/signaling/forward"
 )
 
 // Paths served by Server.ServeHTTP for WHIP and WHEP.
@@ -433,21 +431,12 @@ func (res *httpResource) bindRoomTracks() int {
 		if err != nil {
 			continue
 		}
-		d := forward.NewDown(local, sender, forward.DownConfig{ClockRate: t.codec.ClockRate, Estimate: p.bw.set})
-		added := false
-		for _, up := range t.ups() {
-			added = d.AddLayer(up) || added
-		}
-		if !added {
-			d.Close()
+		p.subMu.Lock()
+		ok := p.subscribeLocked(t, local, sender)
+		p.subMu.Unlock()
+		if !ok {
 			continue // unpublished meanwhile: that m-line stays silent
 		}
-		go d.Run()
-		p.subMu.Lock()
-		sub := &subscription{track: t, down: d, want: forward.MaxLayers - 1, sel: forward.Selector{UpHold: p.bw.upHold}}
-		p.downs[t.info.TrackID] = sub
-		p.chooseLocked(sub, time.Now(), p.bw.budgetLocked(p.downs))
-		p.subMu.Unlock()
 		bound++
 	}
 	return bound
