@@ -90,6 +90,37 @@ func (b *bandwidth) budgetLocked(subs map[string]*subscription) uint64 {
 	return (est - audio*audioReserve) / max(video, 1)
 }
 
+// lowestFitLocked reports whether the estimate carries the audio reserve
+// and the lowest active layer of every video track at once: only when it
+// does not is the link collapsing, and videos pause for audio only.
+// participant.subMu must be held.
+func (b *bandwidth) lowestFitLocked(subs map[string]*subscription, now time.Time) bool {
+	est := b.estimate.Load()
+	if est == 0 {
+		return true
+	}
+	var need uint64
+	for _, s := range subs {
+		if s.track.info.Kind != KindVideo {
+			need += audioReserve
+			continue
+		}
+		states := s.down.States(now)
+		need += lowestBitrate(states[:])
+	}
+	return need <= est
+}
+
+// lowestBitrate is the bitrate of the lowest active layer, 0 if none.
+func lowestBitrate(layers []forward.LayerState) uint64 {
+	for _, st := range layers {
+		if st.Active {
+			return st.Bitrate
+		}
+	}
+	return 0
+}
+
 // runLayers re-chooses layers until the participant closes.
 func (p *participant) runLayers() {
 	tick := time.NewTicker(layerCheckInterval)
@@ -138,6 +169,12 @@ func (p *participant) chooseLocked(s *subscription, now time.Time, budget uint64
 		return
 	}
 	states := s.down.States(now)
+	if budget != 0 && p.bw.lowestFitLocked(p.downs, now) {
+		// Every video's lowest layer fits the estimate together: the equal
+		// share must not pause one of them (a screen share's one big layer
+		// would otherwise starve the camera).
+		budget = max(budget, lowestBitrate(states[:]))
+	}
 	want := min(s.want, forward.LayerForSize(states[:], s.width, s.height))
 	layer, limited := s.sel.Choose(now, want, budget, states[:])
 	if target, _ := s.down.Layers(); target != layer {

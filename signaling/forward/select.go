@@ -26,6 +26,17 @@ const MaxLayers = 3
 // climbs to it.
 const DefaultUpHold = 3 * time.Second
 
+// A subscriber paused for bandwidth (audio only) gets its lowest layer again
+// after ProbeAfter, for at least ProbeFor, whatever the estimate says: a
+// receiver's estimate (REMB, like a sender's GCC) grows only with what it
+// receives, up to about 1.5 times that, so a paused video would otherwise
+// never see the estimate it needs to resume, even once the link recovered.
+// If the link has not recovered, the probe ends and the video pauses again.
+const (
+	ProbeAfter = 8 * time.Second
+	ProbeFor   = 4 * time.Second
+)
+
 // LayerState is what a Selector knows of one layer.
 type LayerState struct {
 	Active        bool
@@ -60,6 +71,9 @@ type Selector struct {
 	current int       // -1: none fits, audio only
 	since   time.Time // when a higher layer started to fit; zero if none does
 	limited bool      // current is below the cap because of the budget
+
+	pausedAt   time.Time // when the budget paused the video; zero unless paused
+	probeUntil time.Time // the lowest layer is kept until then (a probe)
 }
 
 // Choose returns the layer to forward, or -1 for none, given the highest
@@ -107,7 +121,10 @@ func (s *Selector) Choose(now time.Time, want int, budget uint64, layers []Layer
 		}
 	}
 	currentOK := s.current >= 0 && s.current <= capLayer && layers[s.current].Active
+	probing := currentOK && now.Before(s.probeUntil)
 	switch {
+	case probing && fit < s.current:
+		// A probe keeps its layer for ProbeFor, so the estimate can grow.
 	case !s.started || (!currentOK && s.current >= 0) || fit < s.current:
 		// First choice, the current layer is gone or above the cap, or
 		// it no longer fits: take what fits, now.
@@ -124,5 +141,14 @@ func (s *Selector) Choose(now time.Time, want int, budget uint64, layers []Layer
 		s.since = time.Time{}
 	}
 	s.limited = budget != 0 && s.current < capLayer
+	switch {
+	case s.current >= 0 || !s.limited:
+		s.pausedAt = time.Time{}
+	case s.pausedAt.IsZero():
+		s.pausedAt = now
+	case now.Sub(s.pausedAt) >= ProbeAfter:
+		// Paused long enough: probe with the lowest layer.
+		s.current, s.since, s.pausedAt, s.probeUntil = lowest, time.Time{}, time.Time{}, now.Add(ProbeFor)
+	}
 	return s.current, s.limited
 }

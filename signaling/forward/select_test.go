@@ -37,6 +37,36 @@ func TestSelectorDropsFastClimbsSlowly(t *testing.T) {
 	step(15*time.Second, 2, 2_000_000, 2, false)
 }
 
+// A video paused for bandwidth comes back at its lowest layer after
+// ProbeAfter and keeps it for ProbeFor whatever the estimate, so a receiver's
+// estimate (which grows only with what arrives) can rise; if it does not,
+// the video pauses again, and probes again ProbeAfter later.
+func TestSelectorProbesAPausedVideo(t *testing.T) {
+	layers := []LayerState{{Active: true, Bitrate: 100_000}, {Active: true, Bitrate: 300_000}, {Active: true, Bitrate: 1_000_000}}
+	s := Selector{UpHold: 2 * time.Second}
+	t0 := time.Unix(1000, 0)
+	step := func(at time.Duration, budget uint64, wantLayer int) {
+		t.Helper()
+		if l, _ := s.Choose(t0.Add(at), 2, budget, layers); l != wantLayer {
+			t.Fatalf("at %v budget=%d: layer %d, want %d", at, budget, l, wantLayer)
+		}
+	}
+	step(0, 2_000_000, 2)
+	step(time.Second, 60_000, -1) // paused
+	step(time.Second+ProbeAfter-time.Millisecond, 60_000, -1)
+	step(time.Second+ProbeAfter, 60_000, 0) // probe: lowest layer despite the estimate
+	step(time.Second+ProbeAfter+ProbeFor-time.Millisecond, 60_000, 0)
+	step(time.Second+ProbeAfter+ProbeFor, 60_000, -1)  // the estimate did not grow: paused again
+	step(time.Second+2*ProbeAfter+ProbeFor, 60_000, 0) // and probes again
+	// This time the link has recovered: the estimate grows while probing, and
+	// the video climbs after the hold.
+	base := time.Second + 2*ProbeAfter + ProbeFor
+	step(base+time.Second, 2_000_000, 0)
+	step(base+2*time.Second, 2_000_000, 0)
+	step(base+3*time.Second, 2_000_000, 2)
+	step(base+10*time.Second, 2_000_000, 2)
+}
+
 func TestSelectorFollowsActiveLayers(t *testing.T) {
 	var s Selector
 	now := time.Unix(1, 0)
