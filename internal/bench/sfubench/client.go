@@ -271,6 +271,9 @@ type publisher struct {
 	audio  *webrtc.TrackLocalStaticRTP
 	video  []*webrtc.TrackLocalStaticRTP // by layer
 	sent   atomic.Uint64
+	// owed counts what one viewer with no bandwidth limit receives: the audio
+	// and the top video layer (the SFU forwards one layer per viewer).
+	owed atomic.Uint64
 }
 
 // publish announces and offers the stream's tracks, then sends its packets
@@ -366,6 +369,9 @@ func (c *client) publish(ctx context.Context, layers []Layer) (*publisher, error
 		}
 		if tr.WriteRTP(pkt) == nil {
 			p.sent.Add(1)
+			if kind < KindVideo || kind == KindVideo+len(p.video)-1 {
+				p.owed.Add(1)
+			}
 		}
 	})
 	return p, nil

@@ -30,8 +30,8 @@ func (r *Report) Print(w io.Writer) {
 		fmt.Fprintln(tw, "  subscribers\twindow\tpublished/s\tpackets out/s\tSFU cores\tSFU µs/pkt\tfloor µs/pkt\tratio\tread\tclient drops\tworst loss\t")
 		for _, f := range r.Forwarding {
 			delivered := 0.0
-			if f.Published > 0 {
-				delivered = float64(f.Forwarded) / float64(f.Published*uint64(f.Subscribers))
+			if f.Owed > 0 {
+				delivered = float64(f.Forwarded) / float64(f.Owed*uint64(f.Subscribers))
 			}
 			fmt.Fprintf(tw, "  %d\t%s\t%.0f\t%.0f\t%.2f\t%.2f\t%.2f\t%.2f×\t%.1f%%\t%d\t%.2f%%\t\n", f.Subscribers, f.Window.Round(time.Millisecond),
 				rate(f.Published, f.Window), f.PacketsPerSecond(), f.SFUCores(), f.MicrosPerPacket(), f.FloorMicrosPerPacket(), f.Ratio(), 100*delivered,
@@ -39,7 +39,7 @@ func (r *Report) Print(w io.Writer) {
 		}
 		tw.Flush()
 		p("  (packets out = read by the clients + dropped at their full sockets (/proc/net/udp), i.e. what the SFU sent;")
-		p("   read = packets the clients read ÷ (packets published × subscribers); worst loss = one client's sequence gaps)")
+		p("   read = packets the clients read ÷ (packets owed × subscribers; owed: audio and the top video layer); worst loss = one client's sequence gaps)")
 	}
 	if j := r.Joins; j != nil {
 		p("")
@@ -58,7 +58,7 @@ func (r *Report) Print(w io.Writer) {
 		p("Teaching fan-out: viewers added to one presenter (audio + video). A step passes when no viewer loses more than")
 		p("%.0f%% and the presenter (on the clients' core) is at most %s behind its schedule; steps go on while the",
 			100*MaxViewerLoss, MaxPresenterLag)
-		p("SFU sends ≥ %.0f%% of packets published × viewers (read + dropped at full client sockets), to find its own limit",
+		p("SFU sends ≥ %.0f%% of packets owed × viewers (audio and the top layer; read + dropped at full client sockets), to find its own limit",
 			100*(1-MaxViewerLoss))
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 		fmt.Fprintln(tw, "  viewers\tpresenter late\tpackets out/s\tSFU sent\tSFU cores\tclient drops\tworst loss\tmean loss\tpassed\t")

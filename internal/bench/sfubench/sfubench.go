@@ -122,6 +122,7 @@ type Forwarding struct {
 	Forwarded   uint64        // RTP packets all subscribers read in the window
 	ClientDrops uint64        // packets that reached a subscriber's socket but found its buffer full
 	Published   uint64        // RTP packets the publisher sent in the window
+	Owed        uint64        // of them, what each subscriber is owed: audio and the top video layer
 	WorstLoss   float64       // the highest share of packets one subscriber lost
 
 	FloorWindow time.Duration
@@ -187,6 +188,7 @@ type FanoutStep struct {
 	Forwarded uint64        // read by the viewers
 	Drops     uint64        // dropped at the viewers' full sockets
 	Published uint64        // packets the presenter sent in the window
+	Owed      uint64        // of them, what each viewer is owed: audio and the top video layer
 	Lag       time.Duration // how far behind schedule the presenter was at the window's end
 	Window    time.Duration
 	SFUCPU    time.Duration
@@ -209,10 +211,10 @@ func (s FanoutStep) Passed() bool {
 // sockets dropped. Unlike WorstLoss it does not blame the SFU for a client
 // core that cannot keep up.
 func (s FanoutStep) SFUShare() float64 {
-	if s.Published == 0 {
+	if s.Owed == 0 {
 		return 0
 	}
-	return float64(s.Forwarded+s.Drops) / float64(s.Published*uint64(s.Viewers))
+	return float64(s.Forwarded+s.Drops) / float64(s.Owed*uint64(s.Viewers))
 }
 
 // SFUPassed reports whether the SFU sent at least 1 - MaxViewerLoss of what
@@ -461,21 +463,22 @@ type window struct {
 	snaps0, snaps1 []viewerSnap
 	sock0, sock1   uint64
 	pub0, pub1     uint64
+	owed0, owed1   uint64
 }
 
 func (b *bench) measure(ctx context.Context, vs []*viewer, p *publisher, d time.Duration) (*window, error) {
 	w := &window{}
 	var err error
-	take := func(t *time.Time, cpu *time.Duration, snaps *[]viewerSnap, sock, pub *uint64) {
+	take := func(t *time.Time, cpu *time.Duration, snaps *[]viewerSnap, sock, pub, owed *uint64) {
 		if *cpu, err = b.sfu.cpu(); err != nil {
 			return
 		}
-		*t, *sock, *pub = time.Now(), socketDrops(), p.sent.Load()
+		*t, *sock, *pub, *owed = time.Now(), socketDrops(), p.sent.Load(), p.owed.Load()
 		for _, v := range vs {
 			*snaps = append(*snaps, v.snapshot())
 		}
 	}
-	take(&w.start, &w.cpu0, &w.snaps0, &w.sock0, &w.pub0)
+	take(&w.start, &w.cpu0, &w.snaps0, &w.sock0, &w.pub0, &w.owed0)
 	if err != nil {
 		return nil, err
 	}
@@ -484,7 +487,7 @@ func (b *bench) measure(ctx context.Context, vs []*viewer, p *publisher, d time.
 		return nil, ctx.Err()
 	case <-time.After(d):
 	}
-	take(&w.end, &w.cpu1, &w.snaps1, &w.sock1, &w.pub1)
+	take(&w.end, &w.cpu1, &w.snaps1, &w.sock1, &w.pub1, &w.owed1)
 	if err != nil {
 		return nil, err
 	}
@@ -546,7 +549,7 @@ func (b *bench) forwarding(ctx context.Context, n int) (Forwarding, error) {
 	if err != nil {
 		return f, fmt.Errorf("forwarding to %d: %w", n, err)
 	}
-	f.Window, f.SFUCPU, f.Published = w.end.Sub(w.start), w.cpu1-w.cpu0, w.pub1-w.pub0
+	f.Window, f.SFUCPU, f.Published, f.Owed = w.end.Sub(w.start), w.cpu1-w.cpu0, w.pub1-w.pub0, w.owed1-w.owed0
 	f.Forwarded, f.WorstLoss, _ = w.totals()
 	f.ClientDrops = w.sock1 - w.sock0
 	b.logf("forwarding: %d packets out (%d of them dropped at full client sockets) in %s, SFU CPU %s: %.2f µs/packet", f.PacketsOut(), f.ClientDrops, f.Window.Round(time.Millisecond),
@@ -756,7 +759,7 @@ func (b *bench) fanout(ctx context.Context) (*Fanout, error) {
 		}
 		step.Window, step.SFUCPU = w.end.Sub(w.start), w.cpu1-w.cpu0
 		step.Forwarded, step.WorstLoss, step.MeanLoss = w.totals()
-		step.Drops, step.Published, step.Lag = w.sock1-w.sock0, w.pub1-w.pub0, p.stream.Lag()
+		step.Drops, step.Published, step.Owed, step.Lag = w.sock1-w.sock0, w.pub1-w.pub0, w.owed1-w.owed0, p.stream.Lag()
 		fo.Steps = append(fo.Steps, step)
 		b.logf("fan-out: %d viewers, worst loss %.2f%%, SFU sent %.1f%%, SFU %.2f cores, presenter %s late", n,
 			100*step.WorstLoss, 100*step.SFUShare(), step.SFUCPU.Seconds()/step.Window.Seconds(), step.Lag.Round(time.Millisecond))
