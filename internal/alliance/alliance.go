@@ -132,6 +132,14 @@ func (m *Membership) Validate() error {
 	return nil
 }
 
+// ChinaTime is China Standard Time (UTC+8, no daylight saving): the calendar
+// the hub's dates (consents signed, members joined, follow-ups) are written in.
+var ChinaTime = time.FixedZone("CST", 8*3600)
+
+// Today is the date in China at now, as YYYY-MM-DD. From 00:00 to 08:00 in
+// China it is a day ahead of the UTC date.
+func Today(now time.Time) string { return now.In(ChinaTime).Format(time.DateOnly) }
+
 // ValidateDate checks a YYYY-MM-DD date.
 func ValidateDate(field, s string) error {
 	if s == "" {

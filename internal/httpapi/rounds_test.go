@@ -15,7 +15,7 @@ import (
 // roundsEnv is the demo alliance plus an institution outside it with one
 // doctor ("outsider"), and the times the scenarios schedule at, in Beijing
 // time: {{today}}, {{soon}} (ten minutes from now, inside the check-in
-// window), {{later}} (in three hours), {{past}} (an hour ago), {{due}} (a
+// window; its day is {{soonDay}}), {{later}} (in three hours), {{past}} (an hour ago), {{due}} (a
 // week after {{soon}}), and {{weekday}} for a weekly series.
 func roundsEnv(t *testing.T, st *store.Store) *env {
 	t.Helper()
@@ -43,6 +43,9 @@ func roundsEnvWith(t *testing.T, st *store.Store, tweak ...func(*Options)) *env 
 	soon := now.Add(10 * time.Minute)
 	e.set("today", now.Format(time.DateOnly))
 	e.set("soon", soon.Format(time.RFC3339))
+	// The day of {{soon}}: tomorrow when the test runs in the ten minutes
+	// before midnight in China.
+	e.set("soonDay", soon.Format(time.DateOnly))
 	e.set("later", now.Add(3*time.Hour).Format(time.RFC3339))
 	e.set("past", now.Add(-time.Hour).Format(time.RFC3339))
 	e.set("due", soon.AddDate(0, 0, 7).Format(time.DateOnly))
@@ -351,7 +354,7 @@ func TestLectureScenarios(t *testing.T) {
 				wantContains: []string{`"id":"{{lec}}"`}},
 			{name: "filter by kind", actor: "chc-doctor", method: "GET", path: list + "?kind=case_conference", wantStatus: 200,
 				wantContains: []string{`"items":[]`}},
-			{name: "filter by dates", actor: "chc-doctor", method: "GET", path: list + "?from={{today}}&to={{today}}", wantStatus: 200,
+			{name: "filter by dates", actor: "chc-doctor", method: "GET", path: list + "?from={{soonDay}}&to={{soonDay}}", wantStatus: 200,
 				wantContains: []string{`"id":"{{lec}}"`}},
 			refused("filter: bad kind", "chc-doctor", "GET", list+"?kind=webinar", "", 400),
 			refused("filter: bad date", "chc-doctor", "GET", list+"?from=tomorrow", "", 400),

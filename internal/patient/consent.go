@@ -67,7 +67,7 @@ func (c *Consent) Validate(now time.Time) error {
 	if err := alliance.ValidateDate("signedOn", c.SignedOn); err != nil {
 		return err
 	}
-	if d, _ := time.Parse(time.DateOnly, c.SignedOn); d.After(now) {
+	if c.SignedOn > alliance.Today(now) { // YYYY-MM-DD compares as text
 		return apperr.InvalidField("signedOn", "signedOn cannot be in the future")
 	}
 	return nil
