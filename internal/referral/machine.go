@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lianxin-hub/lianxin/internal/alliance"
 	"github.com/lianxin-hub/lianxin/internal/apperr"
 	"github.com/lianxin-hub/lianxin/internal/auth"
 )
@@ -294,7 +295,7 @@ func dateAfter(date string, due time.Time) bool {
 	return date > due.In(chinaTime).Format(time.DateOnly)
 }
 
-var chinaTime = time.FixedZone("CST", 8*3600)
+var chinaTime = alliance.ChinaTime
 
 func pastTense(a Action) string {
 	switch a {

@@ -11,11 +11,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lianxin-hub/lianxin/internal/alliance"
 	"github.com/lianxin-hub/lianxin/internal/apperr"
 )
 
 // Zone is the alliance's wall clock (China has one time zone and no DST).
-var Zone = time.FixedZone("Asia/Shanghai", 8*3600)
+var Zone = alliance.ChinaTime
 
 // Template is one weekly session of a specialist.
 type Template struct {

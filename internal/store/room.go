@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lianxin-hub/lianxin/internal/alliance"
 	"github.com/lianxin-hub/lianxin/internal/apperr"
 	"github.com/lianxin-hub/lianxin/internal/audit"
 	"github.com/lianxin-hub/lianxin/internal/auth"
@@ -133,7 +134,7 @@ func (s *Store) JoinRoom(ctx context.Context, roomID string) (RoomGrant, error) 
 	return g, err
 }
 
-var chinaZone = time.FixedZone("CST", 8*3600)
+var chinaZone = alliance.ChinaTime
 
 // RoomAdHoc is a room a clinician opens to call colleagues; ref_id is the
 // host. It may be joined for AdHocRoomLife after it is opened.
