@@ -2,20 +2,20 @@ package store
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/lianxin-hub/lianxin/internal/analytics"
 )
 
-// Consultation figures are computed from the raw tables at each read, not
-// from rollups: eConsults, video consultations, ward rounds and lectures are
-// an order of magnitude fewer than referrals (NHS e-RS: 5,000 Advice &
-// Guidance requests a day against 70,000 referrals), their stores have no
-// transition hook to roll up from, and migration 0009 indexes each by date,
-// so each figure is a range scan of the filter's dates — always live, and
-// equal to a rebuild by construction. Dates count as referrals do: asked on
-// the day of submission, answered on the day of the answer, a video
-// consultation or round on its day, staff trained on the day they attended.
+// Consultation figures: eConsults and video consultations are read from
+// the activity rollups (analytics_activity.go), ward rounds and lectures
+// from their own rows, which keep their cases and attendees, and staff
+// trained from analytics_trained. With q.Raw every figure is computed
+// afresh from the raw tables (consultTotalsRaw), for the agreement test and
+// the benchmark. Dates count as referrals do: asked on the day of
+// submission, answered on the day of the answer, a video consultation or
+// round on its day, staff trained on the day they attended.
 
 const membersOf = "SELECT institution_id FROM memberships WHERE alliance_id = ?"
 
@@ -55,7 +55,11 @@ func partyScope(f *analytics.Filter, requester, target string) sqlPart {
 func (s *Store) AnalyticsConsults(ctx context.Context, q AnalyticsQuery) (analytics.Consults, error) {
 	var out analytics.Consults
 	err := s.analyticsRead(ctx, "consults", &q, exactDays, func(ctx context.Context, sup analytics.Suppressor) error {
-		t, err := s.consultTotals(ctx, &q.Filter)
+		totals := s.consultTotals
+		if q.Raw {
+			totals = s.consultTotalsRaw
+		}
+		t, err := totals(ctx, &q.Filter)
 		if err != nil {
 			return err
 		}
@@ -78,7 +82,38 @@ func anyPtrs(ps []*int64) []any {
 	return out
 }
 
+// consultTotals reads the consultation figures from the rollups.
 func (s *Store) consultTotals(ctx context.Context, f *analytics.Filter) (analytics.ConsultTotals, error) {
+	var t analytics.ConsultTotals
+	by, err := s.activityBy(ctx, activitySource(scopeOf(f), f))
+	if err != nil {
+		return t, err
+	}
+	a := by[""]
+	t.Asked, t.Answered, t.Resolved, t.Response = a["asked"], a["answered"], a["resolved"], a.histogram()
+	t.VideoBooked, t.VideoHeld, t.VideoCancelled, t.NoShow = a["video_booked"], a["video_held"], a["video_cancelled"], a["video_no_show"]
+	t.VideoRooms, t.VideoSeconds, t.VideoAttendees = a["video_rooms"], float64(a["video_seconds"]), a["video_attendees"]
+	start, end := f.Bounds()
+	rs := roundScope(f)
+	if err := s.scalars(ctx, "SELECT COUNT(*), COALESCE(SUM(o.cases), 0), COALESCE(SUM(o.attendees), 0) FROM round_occurrences o "+
+		"JOIN round_series rs ON rs.id = o.series_id WHERE o.starts_at >= ? AND o.starts_at < ? AND o.status = 'held' AND "+rs.sql,
+		append([]any{start, end}, rs.args...), &t.RoundsHeld, &t.RoundCases, &t.RoundAttendees); err != nil {
+		return t, err
+	}
+	ls := lectureScope(f)
+	if err := s.scalars(ctx, "SELECT COUNT(*), COALESCE(SUM(l.attendees), 0) FROM lectures l WHERE l.starts_at >= ? AND "+
+		"l.starts_at < ? AND l.ends_at <= ? AND "+ls.sql, append([]any{start, end, s.now()}, ls.args...),
+		&t.LecturesHeld, &t.LectureAttendees); err != nil {
+		return t, err
+	}
+	ts := instScope(f, "institution_id")
+	err = s.scalars(ctx, "SELECT COUNT(DISTINCT user_id) FROM analytics_trained WHERE day >= ? AND day <= ? AND "+ts.sql,
+		append([]any{f.From, f.To}, ts.args...), &t.StaffTrained)
+	return t, err
+}
+
+// consultTotalsRaw computes the consultation figures from the raw tables.
+func (s *Store) consultTotalsRaw(ctx context.Context, f *analytics.Filter) (analytics.ConsultTotals, error) {
 	var t analytics.ConsultTotals
 	start, end := f.Bounds()
 	in := func(col string) string { return col + " >= ? AND " + col + " < ?" }
@@ -229,8 +264,25 @@ func (s *Store) groupByInstitution(ctx context.Context, q string, args []any) (m
 }
 
 // consultsByMember counts, per member of f's alliance, the eConsults it
-// asked and those it answered in f's range.
-func (s *Store) consultsByMember(ctx context.Context, f *analytics.Filter) (asked, answered map[string]int64, err error) {
+// asked and those it answered in f's range (from the raw tables when raw).
+func (s *Store) consultsByMember(ctx context.Context, f *analytics.Filter, raw bool) (asked, answered map[string]int64, err error) {
+	if !raw {
+		by, err := s.activityBy(ctx, activitySource(scopeMembers, f), "institution_id", "side")
+		if err != nil {
+			return nil, nil, err
+		}
+		asked, answered = map[string]int64{}, map[string]int64{}
+		for k, t := range by {
+			inst, side, _ := strings.Cut(k, "\x00")
+			if side == string(analytics.Sent) && t["asked"] != 0 {
+				asked[inst] = t["asked"]
+			}
+			if side == string(analytics.Received) && t["answered"] != 0 {
+				answered[inst] = t["answered"]
+			}
+		}
+		return asked, answered, nil
+	}
 	start, end := f.Bounds()
 	asked, err = s.groupByInstitution(ctx, "SELECT requester_institution_id, COUNT(*) FROM consults WHERE submitted_at >= ? "+
 		"AND submitted_at < ? AND requester_institution_id IN ("+membersOf+") GROUP BY requester_institution_id",

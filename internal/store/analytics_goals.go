@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/lianxin-hub/lianxin/internal/analytics"
@@ -336,53 +337,30 @@ type activity struct {
 }
 
 // memberActivity counts, per member of f's alliance over f's range: the
-// eConsults it asked and answered (and the answers' response times), the
-// video consultations held it took part in, the ward rounds it hosted, the
-// cases it presented, the lectures it gave and its staff trained.
+// eConsults it asked and answered (and the answers' response times) and the
+// video consultations held it took part in (from the activity rollups), the
+// ward rounds it hosted, the cases it presented, the lectures it gave and
+// its staff trained.
 func (s *Store) memberActivity(ctx context.Context, f *analytics.Filter) (activity, error) {
 	act := activity{counts: map[analytics.Measure]map[string]int64{}, response: map[string]analytics.Histogram{}}
 	start, end := f.Bounds()
-	asked, answered, err := s.consultsByMember(ctx, f)
+	by, err := s.activityBy(ctx, activitySource(scopeMembers, f), "institution_id", "side")
 	if err != nil {
 		return act, err
+	}
+	asked, answered, video := map[string]int64{}, map[string]int64{}, map[string]int64{}
+	for k, t := range by {
+		inst, side, _ := strings.Cut(k, "\x00")
+		video[inst] += t["video_held"]
+		if side == string(analytics.Sent) {
+			asked[inst] = t["asked"]
+		} else {
+			answered[inst], act.response[inst] = t["answered"], t.histogram()
+		}
 	}
 	act.counts[analytics.MEConsultsAsked], act.counts[analytics.MEConsultsAnswered] = asked, answered
-	rows, err := s.conn(ctx).Raw("SELECT target_institution_id, "+bucketExpr("COALESCE(response_seconds, 0)")+" AS b, COUNT(*) "+
-		"FROM consults WHERE answered_at >= ? AND answered_at < ? AND target_institution_id IN ("+membersOf+") "+
-		"GROUP BY target_institution_id, b", start, end, f.AllianceID).Rows()
-	if err != nil {
-		return act, err
-	}
-	for rows.Next() {
-		var id string
-		var b int
-		var n int64
-		if err := rows.Scan(&id, &b, &n); err != nil {
-			rows.Close()
-			return act, err
-		}
-		if act.response[id] == nil {
-			act.response[id] = analytics.NewHistogram()
-		}
-		act.response[id][b] += n
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return act, err
-	}
-	args := []any{start, end, f.AllianceID}
-	video := map[string]int64{}
-	for _, col := range []string{"requester_institution_id", "target_institution_id"} {
-		m, err := s.groupByInstitution(ctx, "SELECT "+col+", COUNT(*) FROM video_consults WHERE status = 'completed' AND "+
-			"starts_at >= ? AND starts_at < ? AND "+col+" IN ("+membersOf+") GROUP BY "+col, args)
-		if err != nil {
-			return act, err
-		}
-		for k, v := range m {
-			video[k] += v
-		}
-	}
 	act.counts[analytics.MVideoHeld] = video
+	args := []any{start, end, f.AllianceID}
 	queries := []struct {
 		m analytics.Measure
 		q string
@@ -397,9 +375,8 @@ func (s *Store) memberActivity(ctx context.Context, f *analytics.Filter) (activi
 		{analytics.MLecturesHeld, "SELECT presenter_institution_id, COUNT(*) FROM lectures WHERE starts_at >= ? AND starts_at < ? " +
 			"AND ends_at <= ? AND alliance_id = ? AND presenter_institution_id IN (" + membersOf + ") GROUP BY presenter_institution_id",
 			[]any{start, end, s.now(), f.AllianceID, f.AllianceID}},
-		{analytics.MStaffTrained, "SELECT u.institution_id, COUNT(DISTINCT ra.user_id) FROM users u JOIN room_attendance ra ON ra.user_id = u.id " +
-			"WHERE ra.joined_at >= ? AND ra.joined_at < ? AND u.institution_id IN (" + membersOf + ") " +
-			"AND ra.room_id IN (SELECT id FROM rooms WHERE kind IN ('ward_round', 'lecture')) GROUP BY u.institution_id", args},
+		{analytics.MStaffTrained, "SELECT institution_id, COUNT(DISTINCT user_id) FROM analytics_trained WHERE day >= ? AND day <= ? " +
+			"AND institution_id IN (" + membersOf + ") GROUP BY institution_id", []any{f.From, f.To, f.AllianceID}},
 	}
 	for _, x := range queries {
 		m, err := s.groupByInstitution(ctx, x.q, x.a)

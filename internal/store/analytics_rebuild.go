@@ -45,7 +45,8 @@ const rebuildQuery = `SELECT e.action, e.from_status, e.to_status, e.at, r.allia
 // inside a caller's transaction): on PostgreSQL it holds the rollup tables
 // exclusively while it works (transitions and dashboard reads wait;
 // transitions then add to the rebuilt rows, so nothing is lost); on SQLite
-// it holds the one writer. It returns the number of rollup rows written.
+// it holds the one writer. It then rebuilds the consultation rollups
+// (RebuildActivity). It returns the number of rollup rows written.
 func (s *Store) RebuildRollups(ctx context.Context) (int64, error) {
 	// The cells are long-lived and only grow: collecting more often keeps
 	// the heap near its live size (about 2 GB for ten million referrals)
@@ -99,7 +100,9 @@ func (s *Store) RebuildRollups(ctx context.Context) (int64, error) {
 		return n, err
 	}
 	done = true
-	return n, nil
+	conn.Close()
+	m, err := s.RebuildActivity(ctx)
+	return n + m, err
 }
 
 // rollupIndex is an index of a rollup table, dropped for the load.

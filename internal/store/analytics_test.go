@@ -14,7 +14,10 @@ import (
 	"github.com/lianxin-hub/lianxin/internal/consult"
 	"github.com/lianxin-hub/lianxin/internal/patient"
 	"github.com/lianxin-hub/lianxin/internal/referral"
+	"github.com/lianxin-hub/lianxin/internal/rounds"
+	"github.com/lianxin-hub/lianxin/internal/schedule"
 	"github.com/lianxin-hub/lianxin/internal/store"
+	"github.com/lianxin-hub/lianxin/internal/teaching"
 	"github.com/lianxin-hub/lianxin/internal/store/storetest"
 )
 
@@ -183,6 +186,96 @@ func (w *anaWorld) build(t *testing.T) {
 	w.refer(t, chc, pD, instCore, referral.Up, referral.Routine, false)
 }
 
+// activity adds consultation activity after build, in March 2026: a
+// video consultation held (two people, 27 minutes) and one cancelled on
+// Monday the 9th, a second eConsult answered and turned into a referral, a
+// ward round held on Tuesday the 10th with a case and three attendees (one
+// of them twice), and a lecture on Wednesday the 11th with two attendees.
+func (w *anaWorld) activity(t *testing.T) {
+	t.Helper()
+	s, chc, spec := w.s, w.as("chc-doctor"), w.user("specialist")
+	at := func(rfc string) time.Time {
+		tm, err := time.Parse(time.RFC3339, rfc)
+		must(t, err)
+		return tm
+	}
+	to := func(rfc string) { w.c.Advance(at(rfc).Sub(w.c.Now())) }
+	to("2026-03-09T01:00:00Z")
+	_, err := s.AddTemplate(w.as("specialist"), schedule.Template{UserID: spec.ID, Weekday: time.Monday, Start: "09:00",
+		End: "12:00", SlotMinutes: 30, ValidFrom: "2025-12-01"})
+	must(t, err)
+	pid := w.patient(t, "chc-doctor")
+	var consentID string
+	must(t, w.s.SQL().QueryRow(rebind(s, "SELECT id FROM consents WHERE patient_id = ? AND scope = ?"), pid,
+		string(patient.ScopeTeleconsult)).Scan(&consentID))
+	book := func(start string) consult.Video {
+		st := at(start)
+		v, err := s.BookVideo(chc, consult.Booking{PatientID: pid, SpecialistUserID: spec.ID, Start: st, End: st.Add(30 * time.Minute),
+			Purpose: "明确诊断", RecordSummary: "幻听两月", InvitedSpecialty: "general_adult", ConsentID: consentID})
+		must(t, err)
+		return v
+	}
+	held, cancelled := book("2026-03-09T02:00:00Z"), book("2026-03-09T02:30:00Z")
+	_, err = s.ActOnVideo(chc, cancelled.ID, consult.CancelVideo, consult.VideoInput{Version: 1, Note: "患者住院"})
+	must(t, err)
+	must(t, s.RoomJoined(t.Context(), held.RoomID, spec.ID, at("2026-03-09T01:58:00Z")))
+	must(t, s.RoomJoined(t.Context(), held.RoomID, w.user("chc-doctor").ID, at("2026-03-09T02:00:00Z")))
+	must(t, s.RoomLeft(t.Context(), held.RoomID, w.user("chc-doctor").ID, at("2026-03-09T02:20:00Z")))
+	must(t, s.RoomLeft(t.Context(), held.RoomID, spec.ID, at("2026-03-09T02:25:00Z")))
+	to("2026-03-09T02:40:00Z")
+	_, err = s.ActOnVideo(w.as("specialist"), held.ID, consult.FileOpinion, consult.VideoInput{Version: 1,
+		Opinion: &consult.Opinion{Impression: "抑郁发作", Recommendations: "门诊随访"}})
+	must(t, err)
+
+	c, err := s.CreateConsult(chc, consult.Request{PatientID: pid, TargetInstitutionID: w.instID(instCore),
+		Question: "是否需要住院？", Summary: "自杀观念", Diagnoses: []string{"F32.2"}})
+	must(t, err)
+	_, err = s.ActOnConsult(w.as("convener"), c.ID, consult.Assign, consult.Input{Version: 1, SpecialistUserID: spec.ID})
+	must(t, err)
+	to("2026-03-09T05:00:00Z")
+	_, err = s.ActOnConsult(w.as("specialist"), c.ID, consult.Answer, consult.Input{Version: 2,
+		Opinion: &consult.Opinion{Impression: "重度抑郁", Diagnoses: []string{"F32.2"}, Recommendations: "建议上转住院"}})
+	must(t, err)
+	_, err = s.ConvertConsultToReferral(chc, c.ID, referral.Urgent, "")
+	must(t, err)
+
+	county := w.as("county-doctor")
+	sr, err := s.CreateRound(w.as("convener"), rounds.SeriesRequest{Title: "周二远程查房", HostUserID: spec.ID,
+		WardInstitutionIDs: []string{w.instID(instFeixi)}, Recurrence: rounds.Recurrence{Weekday: "tuesday", Time: "09:00",
+			DurationMinutes: 60, From: "2026-03-01"}})
+	must(t, err)
+	occ, err := s.RoundOccurrences(county, sr.ID, "2026-03-10", "2026-03-10")
+	must(t, err)
+	if len(occ) != 1 {
+		t.Fatalf("%d occurrences on 10 March", len(occ))
+	}
+	_, err = s.PresentRoundCase(county, occ[0].ID, rounds.CaseRequest{PatientID: w.patient(t, "county-doctor"), Question: "是否换药？"})
+	must(t, err)
+	to("2026-03-10T00:55:00Z")
+	for _, u := range []string{"specialist", "county-doctor", "ana-sys"} {
+		left := at("2026-03-10T01:50:00Z")
+		must(t, s.RecordAttendance(t.Context(), occ[0].RoomID, w.user(u).ID, at("2026-03-10T01:00:00Z"), &left))
+	}
+	left := at("2026-03-10T01:59:00Z") // the county doctor comes back: still one attendee
+	must(t, s.RecordAttendance(t.Context(), occ[0].RoomID, w.user("county-doctor").ID, at("2026-03-10T01:55:00Z"), &left))
+	to("2026-03-10T02:05:00Z")
+	_, err = s.ActOnRoundOccurrence(w.as("specialist"), occ[0].ID, rounds.Hold, rounds.ActInput{Version: 1})
+	must(t, err)
+
+	l, err := s.CreateLecture(w.as("convener"), teaching.Request{Kind: teaching.Lecture, Title: "抑郁障碍的规范化治疗",
+		Description: "面向基层医生", StartsAt: "2026-03-11T19:00:00+08:00", DurationMinutes: 60, PresenterUserID: spec.ID})
+	must(t, err)
+	to("2026-03-11T10:58:00Z")
+	must(t, s.RoomJoined(t.Context(), l.Session.RoomID, spec.ID, w.c.Now()))
+	_, err = s.CheckInLecture(w.as("chc-doctor"), l.Session.ID, teaching.CheckIn{Event: teaching.Join})
+	must(t, err)
+	to("2026-03-11T12:00:00Z")
+	must(t, s.RoomLeft(t.Context(), l.Session.RoomID, spec.ID, w.c.Now()))
+	_, err = s.CheckInLecture(w.as("chc-doctor"), l.Session.ID, teaching.CheckIn{Event: teaching.Leave})
+	must(t, err)
+	to("2026-03-12T01:00:00Z")
+}
+
 // rollupDump lists every rollup row as text, in key order.
 func rollupDump(t *testing.T, s *store.Store) []string {
 	t.Helper()
@@ -191,6 +284,8 @@ func rollupDump(t *testing.T, s *store.Store) []string {
 		"SELECT * FROM analytics_referrals ORDER BY grain, alliance_id, institution_id, side, period, direction, urgency",
 		"SELECT * FROM analytics_referral_times ORDER BY grain, alliance_id, institution_id, side, period, direction, urgency, kind",
 		"SELECT * FROM analytics_referral_flows ORDER BY grain, alliance_id, period, sender_institution_id, receiver_institution_id, direction, urgency",
+		"SELECT * FROM analytics_activity ORDER BY grain, institution_id, side, period",
+		"SELECT * FROM analytics_trained ORDER BY institution_id, day, user_id",
 	} {
 		for _, r := range rawRows(t, s, q) {
 			out = append(out, fmt.Sprint(r))
@@ -207,14 +302,20 @@ func rollupDump(t *testing.T, s *store.Store) []string {
 func TestAnalyticsRollupEqualsRebuildEqualsRaw(t *testing.T) {
 	anaEach(t, func(t *testing.T, w *anaWorld) {
 		w.build(t)
+		w.activity(t)
 		live := rollupDump(t, w.s)
 		if len(live) < 100 {
 			t.Fatalf("only %d rollup rows after the data set", len(live))
 		}
+		counts := "SELECT id, cases, attendees FROM round_occurrences WHERE status = 'held' UNION ALL SELECT id, 0, attendees FROM lectures"
+		liveCounts := rawRows(t, w.s, counts)
 		n, err := w.s.RebuildRollups(context.Background())
 		must(t, err)
 		if n != int64(len(live)) {
 			t.Errorf("RebuildRollups wrote %d rows; the live rollups have %d", n, len(live))
+		}
+		if got := rawRows(t, w.s, counts); !reflect.DeepEqual(got, liveCounts) || len(got) != 2 {
+			t.Errorf("cases and attendees: live %v, rebuilt %v", liveCounts, got)
 		}
 		rebuilt := rollupDump(t, w.s)
 		if !reflect.DeepEqual(live, rebuilt) {
@@ -245,6 +346,9 @@ func TestAnalyticsRollupEqualsRebuildEqualsRaw(t *testing.T) {
 			{AllianceID: alliance, InstitutionID: core, Side: analytics.Received, From: "2025-12-15", To: "2026-01-20"},
 			{AllianceID: alliance, InstitutionID: chc, Side: analytics.Sent, From: "2025-12-01", To: "2026-12-31"},
 			{InstitutionID: chc, Side: analytics.Received, From: "2025-01-01", To: "2026-12-31", Direction: referral.Down},
+			{From: "2026-03-09", To: "2026-03-11"},
+			{AllianceID: alliance, InstitutionID: core, From: "2026-03-10", To: "2026-04-30"},
+			{AllianceID: alliance, InstitutionID: chc, From: "2026-02-01", To: "2026-03-09"},
 		}
 		sys := w.as("ana-sys")
 		for _, f := range filters {
@@ -275,6 +379,9 @@ func TestAnalyticsRollupEqualsRebuildEqualsRaw(t *testing.T) {
 			} else {
 				agree(t, name+" flows", f1, f2, err1, err2)
 			}
+			c1, err1 := w.s.AnalyticsConsults(sys, q)
+			c2, err2 := w.s.AnalyticsConsults(sys, raw)
+			agree(t, name+" consultations", c1, c2, err1, err2)
 			if f.AllianceID != "" && f.InstitutionID == "" {
 				m1, err1 := w.s.AnalyticsMembers(sys, q)
 				m2, err2 := w.s.AnalyticsMembers(sys, raw)
@@ -286,7 +393,7 @@ func TestAnalyticsRollupEqualsRebuildEqualsRaw(t *testing.T) {
 		k, err := w.s.AnalyticsKPIs(sys, store.AnalyticsQuery{Filter: filters[0]})
 		must(t, err)
 		want := map[string][4]int64{ // up, down, lateral, total
-			"created": {11, 2, 1, 14}, "submitted": {10, 2, 1, 13}, "resubmitted": {1, 0, 0, 1},
+			"created": {12, 2, 1, 15}, "submitted": {11, 2, 1, 14}, "resubmitted": {1, 0, 0, 1}, // activity's referral too
 			"accepted": {7, 2, 1, 10}, "returned": {1, 0, 0, 1}, "redirected": {1, 0, 0, 1}, "cancelled": {3, 0, 0, 3},
 			"failed": {1, 0, 0, 1}, "scheduled": {2, 0, 0, 2}, "admitted": {3, 2, 1, 6}, "completed": {3, 2, 1, 6},
 		}
@@ -318,11 +425,26 @@ func TestAnalyticsRollupEqualsRebuildEqualsRaw(t *testing.T) {
 		wantCode(t, err, "invalid", "alliance")
 		c, err := w.s.AnalyticsConsults(sys, store.AnalyticsQuery{Filter: filters[0]})
 		must(t, err)
-		if c.EConsults.Asked.N != 1 || c.EConsults.Answered.N != 1 || c.EConsults.ResolvedNoReferral.N != 1 ||
+		if c.EConsults.Asked.N != 2 || c.EConsults.Answered.N != 2 || c.EConsults.ResolvedNoReferral.N != 1 ||
 			!c.EConsults.MedianResponseHours.Suppressed {
-			t.Errorf("eConsults = %+v; want 1 asked, 1 answered and resolved, the median of one suppressed", c.EConsults)
+			t.Errorf("eConsults = %+v; want 2 asked, 2 answered, 1 resolved, the median of two suppressed", c.EConsults)
 		}
+		wantConsultFigures(t, c)
 	})
+}
+
+// wantConsultFigures checks the consultation figures of activity against
+// the data set (N is the count before the small-cell rule hides it).
+func wantConsultFigures(t *testing.T, c analytics.Consults) {
+	t.Helper()
+	v, r, l := c.Video, c.Rounds, c.Lectures
+	got := []int64{v.Booked.N, v.Held.N, v.Cancelled.N, v.NoShow.N, v.RoomsWithRecord.N, v.Attendees.N,
+		r.Held.N, r.Cases.N, r.Attendees.N, l.Held.N, l.Attendees.N, l.StaffTrained.N}
+	want := []int64{2, 1, 1, 0, 1, 2, 1, 1, 3, 1, 2, 4}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("video booked/held/cancelled/no-show/rooms/attendees, rounds held/cases/attendees, lectures held/attendees, "+
+			"staff trained = %v, want %v", got, want)
+	}
 }
 
 func describe(f analytics.Filter) string {

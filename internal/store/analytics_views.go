@@ -203,7 +203,7 @@ func (s *Store) memberTotals(ctx context.Context, q *AnalyticsQuery) ([]analytic
 		c.Add(r.c)
 		sd[referral.Direction(r.keys[2])] = c
 	}
-	asked, answered, err := s.consultsByMember(ctx, &f)
+	asked, answered, err := s.consultsByMember(ctx, &f, q.Raw)
 	if err != nil {
 		return nil, err
 	}

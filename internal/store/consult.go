@@ -158,11 +158,36 @@ func (s *Store) CreateConsult(ctx context.Context, q consult.Request) (consult.C
 		if err := s.AddCareRelation(ctx, c.PatientID, c.TargetInstitutionID, CareConsult, c.ID); err != nil {
 			return err
 		}
+		if err := s.refreshActivity(ctx, []time.Time{c.SubmittedAt}, c.RequesterInstitutionID, c.TargetInstitutionID); err != nil {
+			return err
+		}
 		out = c
 		return s.consultMessage(ctx, &c, consult.Message{Version: 1, Action: consult.Create, UserID: a.UserID,
 			Username: a.Username, InstitutionID: a.InstitutionID, Body: c.Question, At: now})
 	})
 	return out, err
+}
+
+// consultFiguresChanged refreshes the activity rollups an action touched:
+// those of the days a consultation was asked and answered, when its answer
+// or its institutions changed.
+func (s *Store) consultFiguresChanged(ctx context.Context, before, after *consult.Consult) error {
+	if ptrTimeEqual(before.AnsweredAt, after.AnsweredAt) && before.TargetInstitutionID == after.TargetInstitutionID &&
+		before.RequesterInstitutionID == after.RequesterInstitutionID {
+		return nil
+	}
+	ats := []time.Time{after.SubmittedAt}
+	for _, t := range []*time.Time{before.AnsweredAt, after.AnsweredAt} {
+		if t != nil {
+			ats = append(ats, *t)
+		}
+	}
+	return s.refreshActivity(ctx, ats, before.RequesterInstitutionID, before.TargetInstitutionID,
+		after.RequesterInstitutionID, after.TargetInstitutionID)
+}
+
+func ptrTimeEqual(a, b *time.Time) bool {
+	return (a == nil) == (b == nil) && (a == nil || a.Equal(*b))
 }
 
 // sameAlliance checks that two institutions share an alliance.
@@ -251,7 +276,7 @@ func (s *Store) ActOnConsult(ctx context.Context, id string, action consult.Acti
 				return err
 			}
 		}
-		prev := c.Version
+		prev, before := c.Version, c
 		msg, err := consult.Apply(&c, rule, in, whoOf(a), s.now())
 		if err != nil {
 			return err
@@ -264,6 +289,9 @@ func (s *Store) ActOnConsult(ctx context.Context, id string, action consult.Acti
 		}
 		if res.RowsAffected != 1 {
 			return apperr.Conflictf("the consultation has changed: reload it")
+		}
+		if err := s.consultFiguresChanged(ctx, &before, &c); err != nil {
+			return err
 		}
 		out = c
 		return s.consultMessage(ctx, &c, msg)
@@ -392,6 +420,11 @@ func (s *Store) ConvertConsultToReferral(ctx context.Context, id string, urgency
 		}
 		if res.RowsAffected != 1 {
 			return apperr.Conflictf("this consultation is already a referral")
+		}
+		if c.AnsweredAt != nil { // no longer resolved without a referral
+			if err := s.refreshActivity(ctx, []time.Time{*c.AnsweredAt}, c.RequesterInstitutionID, c.TargetInstitutionID); err != nil {
+				return err
+			}
 		}
 		out = r
 		return s.record(ctx, Audit{Action: audit.Action("consult.convert_referral"), PatientID: c.PatientID,

@@ -77,7 +77,27 @@ func Migrations(dialect string) ([]Migration, error) {
 // PostgreSQL it holds an advisory lock so two instances starting at once do
 // not race; on SQLite each migration's transaction takes the file's write
 // lock before it checks and applies, so two processes cannot both apply one.
+//
+// When it applies migration 0012 it then fills the consultation rollups that
+// migration creates from the raw tables (RebuildActivity: the day of an
+// instant is dialect-specific SQL), after releasing its connection — on
+// SQLite the only one.
 func (s *Store) Migrate(ctx context.Context) ([]string, error) {
+	applied, err := s.migrate(ctx)
+	if err != nil {
+		return applied, err
+	}
+	for _, name := range applied {
+		if strings.HasPrefix(name, fmt.Sprintf("%04d_", activityMigration)) {
+			if _, err := s.RebuildActivity(ctx); err != nil {
+				return applied, fmt.Errorf("migrate %s: fill the rollups: %w", name, err)
+			}
+		}
+	}
+	return applied, nil
+}
+
+func (s *Store) migrate(ctx context.Context) ([]string, error) {
 	all, err := Migrations(s.dialect)
 	if err != nil {
 		return nil, err

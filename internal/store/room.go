@@ -2,10 +2,13 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
+
+	"gorm.io/gorm"
 
 	"github.com/lianxin-hub/lianxin/internal/alliance"
 	"github.com/lianxin-hub/lianxin/internal/apperr"
@@ -230,14 +233,30 @@ func (s *Store) RoomJoined(ctx context.Context, roomID, userID string, t time.Ti
 			Count(&n).Error; err != nil || n > 0 {
 			return err
 		}
-		return s.conn(ctx).Create(&attendanceRow{ID: newID(), RoomID: roomID, UserID: userID, JoinedAt: t.UTC()}).Error
+		if err := s.conn(ctx).Create(&attendanceRow{ID: newID(), RoomID: roomID, UserID: userID, JoinedAt: t.UTC()}).Error; err != nil {
+			return err
+		}
+		return s.refreshRoomCounts(ctx, roomID, userID, t)
 	})
 }
 
 // RoomLeft closes the user's open stay in a room at t.
 func (s *Store) RoomLeft(ctx context.Context, roomID, userID string, t time.Time) error {
-	return s.conn(ctx).Model(&attendanceRow{}).Where("room_id = ? AND user_id = ? AND left_at IS NULL", roomID, userID).
-		Update("left_at", t.UTC()).Error
+	return s.WithTx(ctx, func(ctx context.Context) error {
+		var open attendanceRow
+		err := s.conn(ctx).Where("room_id = ? AND user_id = ? AND left_at IS NULL", roomID, userID).Take(&open).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if err := s.conn(ctx).Model(&attendanceRow{}).Where("room_id = ? AND user_id = ? AND left_at IS NULL", roomID, userID).
+			Update("left_at", t.UTC()).Error; err != nil {
+			return err
+		}
+		return s.refreshRoomCounts(ctx, roomID, userID, open.JoinedAt)
+	})
 }
 
 // Attendance is one person's presence in a room.

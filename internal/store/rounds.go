@@ -520,6 +520,10 @@ func (s *Store) PresentRoundCase(ctx context.Context, occurrenceID string, q rou
 		if err := s.AddCareRelation(ctx, c.PatientID, sr.HostInstitutionID, CareRound, c.ID); err != nil {
 			return err
 		}
+		if err := s.conn(ctx).Exec("UPDATE round_occurrences SET cases = (SELECT COUNT(*) FROM round_cases WHERE occurrence_id = ?) "+
+			"WHERE id = ?", o.ID, o.ID).Error; err != nil {
+			return err
+		}
 		out = c
 		return s.record(ctx, Audit{Action: audit.Action("round.case_present"), PatientID: c.PatientID,
 			TargetType: "round_case", TargetID: c.ID, Detail: "occurrence " + o.ID})

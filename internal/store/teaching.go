@@ -594,6 +594,9 @@ func (s *Store) checkIn(ctx context.Context, a auth.Actor, roomID string, start,
 		if res.RowsAffected == 0 {
 			return MyAttendance{}, apperr.Conflictf("you are not checked in")
 		}
+		if err := s.refreshRoomCounts(ctx, roomID, a.UserID, now); err != nil {
+			return MyAttendance{}, err
+		}
 	}
 	var rows []attendanceRow
 	if err := s.conn(ctx).Where("room_id = ? AND user_id = ?", roomID, a.UserID).Order("joined_at, id").Find(&rows).Error; err != nil {
@@ -658,6 +661,9 @@ func (s *Store) RecordAttendance(ctx context.Context, roomID, userID string, joi
 					LeftAt: leftAt}).Error; err != nil {
 					return err
 				}
+			}
+			if err := s.refreshRoomCounts(ctx, roomID, userID, joinedAt); err != nil {
+				return err
 			}
 		}
 		detail := "user " + userID + " joined"

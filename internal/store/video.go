@@ -198,6 +198,9 @@ func (s *Store) BookVideo(ctx context.Context, b consult.Booking) (consult.Video
 		if err := s.AddCareRelation(ctx, v.PatientID, v.TargetInstitutionID, CareConsult, v.ID); err != nil {
 			return err
 		}
+		if err := s.refreshActivity(ctx, []time.Time{v.Start}, v.RequesterInstitutionID, v.TargetInstitutionID); err != nil {
+			return err
+		}
 		out = v
 		return s.record(ctx, Audit{Action: audit.Action("video.book"), PatientID: v.PatientID, TargetType: "video_consult",
 			TargetID: v.ID, Detail: fmt.Sprintf("specialist %s at %s", spec.ID, v.Start.Format(time.RFC3339))})
@@ -310,7 +313,7 @@ func (s *Store) ActOnVideo(ctx context.Context, id string, action consult.VideoA
 		if err := consult.AuthorizeVideo(&v, action, whoOf(a)); err != nil {
 			return err
 		}
-		prev := v.Version
+		prev, wasAt := v.Version, v.Start
 		if err := consult.ApplyVideo(&v, action, in, whoOf(a), s.now()); err != nil {
 			return err
 		}
@@ -339,6 +342,9 @@ func (s *Store) ActOnVideo(ctx context.Context, id string, action consult.VideoA
 		}
 		if res.RowsAffected != 1 {
 			return apperr.Conflictf("the booking has changed: reload it")
+		}
+		if err := s.refreshActivity(ctx, []time.Time{wasAt, v.Start}, v.RequesterInstitutionID, v.TargetInstitutionID); err != nil {
+			return err
 		}
 		out = v
 		return s.record(ctx, Audit{Action: audit.Action("video." + string(action)), PatientID: v.PatientID,
