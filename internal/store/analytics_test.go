@@ -17,8 +17,8 @@ import (
 	"github.com/lianxin-hub/lianxin/internal/rounds"
 	"github.com/lianxin-hub/lianxin/internal/schedule"
 	"github.com/lianxin-hub/lianxin/internal/store"
-	"github.com/lianxin-hub/lianxin/internal/teaching"
 	"github.com/lianxin-hub/lianxin/internal/store/storetest"
+	"github.com/lianxin-hub/lianxin/internal/teaching"
 )
 
 // anaEach runs fn on a fresh clocked store of each dialect: SQLite, and
