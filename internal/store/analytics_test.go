@@ -6,6 +6,7 @@ import (
 	"os"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -460,4 +461,49 @@ func agree(t *testing.T, name string, a, b any, err1, err2 error) {
 	if !reflect.DeepEqual(a, b) {
 		t.Errorf("%s: rollup and raw differ:\nrollup %+v\nraw    %+v", name, a, b)
 	}
+}
+
+// TestActivityRollupUnderConcurrentWrites: eConsults asked at once by two
+// institutions of the same target, on a day with no rows yet, all count —
+// the recomputations of the shared rows run one after the other — and the
+// live rows equal a rebuild.
+func TestActivityRollupUnderConcurrentWrites(t *testing.T) {
+	anaEach(t, func(t *testing.T, w *anaWorld) {
+		askers := []string{"chc-doctor", "county-doctor"}
+		patients := map[string]string{}
+		for _, u := range askers {
+			patients[u] = w.patient(t, u)
+		}
+		const each = 6
+		errs := make(chan error, each*len(askers))
+		var wg sync.WaitGroup
+		for _, u := range askers {
+			for range each {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					_, err := w.s.CreateConsult(w.as(u), consult.Request{PatientID: patients[u], TargetInstitutionID: w.instID(instCore),
+						Question: "是否需要调整用药？", Summary: "睡眠差"})
+					errs <- err
+				}()
+			}
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			must(t, err)
+		}
+		c, err := w.s.AnalyticsConsults(w.as("ana-sys"), store.AnalyticsQuery{Filter: analytics.Filter{
+			From: analytics.DayOf(w.c.Now()), To: analytics.DayOf(w.c.Now())}})
+		must(t, err)
+		if c.EConsults.Asked.N != each*int64(len(askers)) {
+			t.Errorf("asked = %d, want %d", c.EConsults.Asked.N, each*len(askers))
+		}
+		live := rollupDump(t, w.s)
+		_, err = w.s.RebuildRollups(context.Background())
+		must(t, err)
+		if rebuilt := rollupDump(t, w.s); !reflect.DeepEqual(live, rebuilt) {
+			t.Errorf("live rows differ from a rebuild:\nlive    %v\nrebuilt %v", live, rebuilt)
+		}
+	})
 }
