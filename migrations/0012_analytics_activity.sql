@@ -71,6 +71,17 @@ CREATE TABLE analytics_trained (
     PRIMARY KEY (institution_id, day, user_id)
 );
 CREATE INDEX analytics_trained_day ON analytics_trained (day, user_id);
+-- The same people by month, for long ranges: one row per person and
+-- institution whose months string has '1' at position n for the n-th month
+-- from January 2010 (480 months, to December 2049). Distinct people over
+-- whole months are the rows with a '1' in those positions — one pass over at
+-- most one row per person instead of a distinct count over every day row.
+CREATE TABLE analytics_trainees (
+    institution_id TEXT NOT NULL,
+    user_id        TEXT NOT NULL,
+    months         TEXT NOT NULL,
+    PRIMARY KEY (institution_id, user_id)
+);
 
 -- Counts kept on the round occurrence and the lecture, so that their figures
 -- are one range scan with no join: cases presented, and distinct people who
@@ -90,3 +101,5 @@ DROP INDEX analytics_round_occurrences_start;
 DROP INDEX analytics_lectures_start;
 CREATE INDEX analytics_round_occurrences_start ON round_occurrences (starts_at, status, series_id, cases, attendees);
 CREATE INDEX analytics_lectures_start ON lectures (starts_at, ends_at, alliance_id, presenter_institution_id, attendees);
+-- The cases a member presented (the goal scoreboard).
+CREATE INDEX analytics_round_cases_presenter ON round_cases (presenter_institution_id, occurrence_id);

@@ -235,6 +235,7 @@ func (s *Store) RebuildActivity(ctx context.Context) (int64, error) {
 				"attendees = (SELECT COUNT(DISTINCT ra.user_id) FROM room_attendance ra WHERE ra.room_id = round_occurrences.room_id)",
 			"UPDATE lectures SET attendees = (SELECT COUNT(DISTINCT ra.user_id) FROM room_attendance ra WHERE ra.room_id = lectures.room_id)",
 			"DELETE FROM analytics_trained",
+			"DELETE FROM analytics_trainees",
 			"INSERT INTO analytics_trained (institution_id, day, user_id) SELECT DISTINCT u.institution_id, " + s.dayExpr("ra.joined_at") +
 				", ra.user_id FROM room_attendance ra JOIN rooms r ON r.id = ra.room_id JOIN users u ON u.id = ra.user_id " +
 				"WHERE r.kind IN ('" + RoomWardRound + "', '" + RoomLecture + "')",
@@ -242,6 +243,9 @@ func (s *Store) RebuildActivity(ctx context.Context) (int64, error) {
 			if err := db.Exec(q).Error; err != nil {
 				return err
 			}
+		}
+		if err := s.fillTrainees(ctx); err != nil {
+			return err
 		}
 		if err := s.writeActivityDays(ctx, nil, "", "", nil, nil); err != nil {
 			return err
@@ -252,7 +256,8 @@ func (s *Store) RebuildActivity(ctx context.Context) (int64, error) {
 		if err := s.deriveActivity(ctx, nil, analytics.Year, "", ""); err != nil {
 			return err
 		}
-		return db.Raw("SELECT (SELECT COUNT(*) FROM analytics_activity) + (SELECT COUNT(*) FROM analytics_trained)").Scan(&n).Error
+		return db.Raw("SELECT (SELECT COUNT(*) FROM analytics_activity) + (SELECT COUNT(*) FROM analytics_trained) + " +
+			"(SELECT COUNT(*) FROM analytics_trainees)").Scan(&n).Error
 	})
 	return n, err
 }
@@ -286,8 +291,111 @@ func (s *Store) refreshRoomCounts(ctx context.Context, roomID, userID string, jo
 	default:
 		return nil
 	}
-	return db.Exec("INSERT INTO analytics_trained (institution_id, day, user_id) SELECT institution_id, ?, id FROM users "+
-		"WHERE id = ? ON CONFLICT DO NOTHING", analytics.DayOf(joinedAt), userID).Error
+	day := analytics.DayOf(joinedAt)
+	if err := db.Exec("INSERT INTO analytics_trained (institution_id, day, user_id) SELECT institution_id, ?, id FROM users "+
+		"WHERE id = ? ON CONFLICT DO NOTHING", day, userID).Error; err != nil {
+		return err
+	}
+	i := monthIndex(day)
+	if i < 0 {
+		return nil
+	}
+	months := []byte(noMonths)
+	months[i] = '1'
+	p := itoa(i + 1) // SQL strings count from 1
+	return db.Exec("INSERT INTO analytics_trainees (institution_id, user_id, months) SELECT institution_id, id, ? FROM users "+
+		"WHERE id = ? ON CONFLICT (institution_id, user_id) DO UPDATE SET months = substr(analytics_trainees.months, 1, "+
+		itoa(i)+") || '1' || substr(analytics_trainees.months, "+p+" + 1)", string(months), userID).Error
+}
+
+// The months of analytics_trainees: position n (from 0) is the n-th month
+// from January 2010; 480 months reach December 2049.
+const (
+	traineeEpoch  = 2010
+	traineeMonths = 480
+)
+
+var noMonths = strings.Repeat("0", traineeMonths)
+
+// monthIndex is the position of day's month in a months string, or -1
+// outside it.
+func monthIndex(day string) int {
+	t, err := time.Parse(time.DateOnly, day)
+	if err != nil {
+		return -1
+	}
+	i := (t.Year()-traineeEpoch)*12 + int(t.Month()) - 1
+	if i < 0 || i >= traineeMonths {
+		return -1
+	}
+	return i
+}
+
+// fillTrainees writes analytics_trainees afresh from analytics_trained.
+func (s *Store) fillTrainees(ctx context.Context) error {
+	rows, err := s.conn(ctx).Raw("SELECT institution_id, user_id, day FROM analytics_trained ORDER BY institution_id, user_id").Rows()
+	if err != nil {
+		return err
+	}
+	type trainee struct{ InstitutionID, UserID, Months string }
+	var out []trainee
+	var cur []byte
+	for rows.Next() {
+		var inst, user, day string
+		if err := rows.Scan(&inst, &user, &day); err != nil {
+			rows.Close()
+			return err
+		}
+		if n := len(out); n == 0 || out[n-1].InstitutionID != inst || out[n-1].UserID != user {
+			if n > 0 {
+				out[n-1].Months = string(cur)
+			}
+			out, cur = append(out, trainee{InstitutionID: inst, UserID: user}), []byte(noMonths)
+		}
+		if i := monthIndex(day); i >= 0 {
+			cur[i] = '1'
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if n := len(out); n > 0 {
+		out[n-1].Months = string(cur)
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return s.conn(ctx).Table("analytics_trainees").CreateInBatches(out, 500).Error
+}
+
+// staffTrained counts the distinct people trained in f's range within an
+// institution scope (a condition on institution_id): whole months from the
+// months strings, the days at the edges from the day rows.
+func (s *Store) staffTrained(ctx context.Context, f *analytics.Filter, scope sqlPart) (int64, error) {
+	var parts []sqlPart
+	for _, sp := range analytics.Cover(f.From, f.To, analytics.Month) {
+		if sp.Grain == analytics.Day {
+			parts = append(parts, sqlPart{"SELECT user_id FROM analytics_trained WHERE day >= ? AND day <= ? AND " + scope.sql,
+				append([]any{sp.From, sp.To}, scope.args...)})
+			continue
+		}
+		a, b := monthIndex(sp.From+"-01"), monthIndex(sp.To+"-01")
+		if a < 0 || b < 0 { // outside the months strings: the day rows
+			parts = append(parts, sqlPart{"SELECT user_id FROM analytics_trained WHERE day >= ? AND day <= ? AND " + scope.sql,
+				append([]any{sp.From + "-01", sp.To + "-31"}, scope.args...)})
+			continue
+		}
+		parts = append(parts, sqlPart{"SELECT user_id FROM analytics_trainees WHERE substr(months, " + itoa(a+1) + ", " +
+			itoa(b-a+1) + ") LIKE '%1%' AND " + scope.sql, scope.args})
+	}
+	if len(parts) == 0 {
+		return 0, nil
+	}
+	u := unionAll(parts)
+	var n int64
+	err := s.scalars(ctx, "SELECT COUNT(DISTINCT user_id) FROM ("+u.sql+") x", u.args, &n)
+	return n, err
 }
 
 // activitySource is the filter's activity rows over the covering spans

@@ -94,9 +94,12 @@ func (s *Store) consultTotals(ctx context.Context, f *analytics.Filter) (analyti
 	t.VideoBooked, t.VideoHeld, t.VideoCancelled, t.NoShow = a["video_booked"], a["video_held"], a["video_cancelled"], a["video_no_show"]
 	t.VideoRooms, t.VideoSeconds, t.VideoAttendees = a["video_rooms"], float64(a["video_seconds"]), a["video_attendees"]
 	start, end := f.Bounds()
-	rs := roundScope(f)
-	if err := s.scalars(ctx, "SELECT COUNT(*), COALESCE(SUM(o.cases), 0), COALESCE(SUM(o.attendees), 0) FROM round_occurrences o "+
-		"JOIN round_series rs ON rs.id = o.series_id WHERE o.starts_at >= ? AND o.starts_at < ? AND o.status = 'held' AND "+rs.sql,
+	rs, series := roundScope(f), " JOIN round_series rs ON rs.id = o.series_id"
+	if scopeOf(f) == scopeGlobal {
+		series = "" // every round: an index-only scan
+	}
+	if err := s.scalars(ctx, "SELECT COUNT(*), COALESCE(SUM(o.cases), 0), COALESCE(SUM(o.attendees), 0) FROM round_occurrences o"+
+		series+" WHERE o.starts_at >= ? AND o.starts_at < ? AND o.status = 'held' AND "+rs.sql,
 		append([]any{start, end}, rs.args...), &t.RoundsHeld, &t.RoundCases, &t.RoundAttendees); err != nil {
 		return t, err
 	}
@@ -106,9 +109,7 @@ func (s *Store) consultTotals(ctx context.Context, f *analytics.Filter) (analyti
 		&t.LecturesHeld, &t.LectureAttendees); err != nil {
 		return t, err
 	}
-	ts := instScope(f, "institution_id")
-	err = s.scalars(ctx, "SELECT COUNT(DISTINCT user_id) FROM analytics_trained WHERE day >= ? AND day <= ? AND "+ts.sql,
-		append([]any{f.From, f.To}, ts.args...), &t.StaffTrained)
+	t.StaffTrained, err = s.staffTrained(ctx, f, instScope(f, "institution_id"))
 	return t, err
 }
 

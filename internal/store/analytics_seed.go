@@ -140,7 +140,7 @@ func (s *Store) SeedAnalytics(ctx context.Context, o SeedOptions) (SeedReport, e
 	}
 	if err := stage("analyze rollups", func() error {
 		return s.db.WithContext(ctx).Exec("VACUUM ANALYZE analytics_referrals, analytics_referral_times, analytics_referral_flows, " +
-			"analytics_activity, analytics_trained, round_occurrences, lectures").Error
+			"analytics_activity, analytics_trained, analytics_trainees, round_occurrences, lectures").Error
 	}); err != nil {
 		return rep, err
 	}

@@ -287,6 +287,7 @@ func rollupDump(t *testing.T, s *store.Store) []string {
 		"SELECT * FROM analytics_referral_flows ORDER BY grain, alliance_id, period, sender_institution_id, receiver_institution_id, direction, urgency",
 		"SELECT * FROM analytics_activity ORDER BY grain, institution_id, side, period",
 		"SELECT * FROM analytics_trained ORDER BY institution_id, day, user_id",
+		"SELECT * FROM analytics_trainees ORDER BY institution_id, user_id",
 	} {
 		for _, r := range rawRows(t, s, q) {
 			out = append(out, fmt.Sprint(r))
