@@ -142,9 +142,12 @@ func (s *Store) writeActivityDays(ctx context.Context, keys []string, from, to s
 	}
 	q := s.activityDays(keys, start, end)
 	return s.conn(ctx).Exec("INSERT INTO analytics_activity (grain, institution_id, side, period, "+
-		strings.Join(activityMeasures, ", ")+") SELECT 'd', x.* FROM ("+q.sql+") x", q.args...).Error
+		strings.Join(activityMeasures, ", ")+") SELECT 'd', x.* FROM ("+q.sql+") x ORDER BY 1, 2, 3, 4", q.args...).Error
 }
 
+// Rows are written in key order, so that a rebuilt table keeps each
+// institution's rows together (a member table reads them per member).
+//
 // deriveActivity replaces the rows of grain g (Month or Year) of keys (nil:
 // all) for the periods from..to of that grain with the sums of the next
 // finer grain's rows.
@@ -172,7 +175,7 @@ func (s *Store) deriveActivity(ctx context.Context, keys []string, g analytics.G
 	period := "substr(period, 1, " + itoa(n) + ")"
 	return s.conn(ctx).Exec("INSERT INTO analytics_activity (grain, institution_id, side, period, "+strings.Join(activityMeasures, ", ")+
 		") SELECT ?, institution_id, side, "+period+", "+sums(activityMeasures, "")+" FROM analytics_activity WHERE grain = ?"+
-		inner.sql+" GROUP BY institution_id, side, "+period, append([]any{string(g), string(finer)}, inner.args...)...).Error
+		inner.sql+" GROUP BY institution_id, side, "+period+" ORDER BY 2, 3, 4", append([]any{string(g), string(finer)}, inner.args...)...).Error
 }
 
 // refreshActivity recomputes the activity rows of the China days of the
