@@ -7,7 +7,11 @@
 -- institution: side 'sent' counts what it asked (it is the requester),
 -- 'received' what it was asked (the target); an institution never asks
 -- itself, so its figures as a whole are the sum of its two sides.
--- An alliance's figures are the sums of its members' 'sent' rows. A day row
+-- An alliance's figures are the sums of its members' 'sent' rows. Ward
+-- rounds held (with their cases and attendees) are kept too, for all
+-- institutions and on the host's 'sent' side: an alliance's rounds are those
+-- its members host (a member's own, hosted or with a ward in them, are read
+-- from round_occurrences). A day row
 -- is recomputed from the raw rows whenever one of its consultations changes,
 -- the month and year rows are sums of the day and month rows (store
 -- refreshActivity); `lianxin analytics rebuild` recomputes them all.
@@ -28,6 +32,9 @@ CREATE TABLE analytics_activity (
     video_rooms     BIGINT NOT NULL DEFAULT 0,
     video_seconds   BIGINT NOT NULL DEFAULT 0,
     video_attendees BIGINT NOT NULL DEFAULT 0,
+    rounds_held     BIGINT NOT NULL DEFAULT 0,
+    round_cases     BIGINT NOT NULL DEFAULT 0,
+    round_attendees BIGINT NOT NULL DEFAULT 0,
     b00              INTEGER NOT NULL DEFAULT 0,
     b01              INTEGER NOT NULL DEFAULT 0,
     b02              INTEGER NOT NULL DEFAULT 0,
@@ -72,13 +79,18 @@ CREATE TABLE analytics_trained (
 );
 CREATE INDEX analytics_trained_day ON analytics_trained (day, user_id);
 -- The same people by month, for long ranges: one row per person and
--- institution whose months string has '1' at position n for the n-th month
--- from January 2010 (480 months, to December 2049). Distinct people over
--- whole months are the rows with a '1' in those positions — one pass over at
--- most one row per person instead of a distinct count over every day row.
+-- institution with the first and last month they trained in and a mask of
+-- all their months (months from January 2010, 0-based; 480 months to
+-- December 2049; hexadecimal, four months a digit, the lowest bit the
+-- earliest). Distinct people over whole months are the rows whose first or
+-- last month falls in them, or which span them with a bit set in them: one
+-- pass over at most one short row per person instead of a distinct count
+-- over every day row.
 CREATE TABLE analytics_trainees (
     institution_id TEXT NOT NULL,
     user_id        TEXT NOT NULL,
+    first_month    INTEGER NOT NULL,
+    last_month     INTEGER NOT NULL,
     months         TEXT NOT NULL,
     PRIMARY KEY (institution_id, user_id)
 );

@@ -32,7 +32,8 @@ import (
 // activityMeasures are analytics_activity's measure columns, then the
 // response-time histogram's buckets.
 var activityMeasures = append([]string{"asked", "answered", "resolved", "video_booked", "video_held", "video_cancelled",
-	"video_no_show", "video_rooms", "video_seconds", "video_attendees"}, analytics.BucketColumns...)
+	"video_no_show", "video_rooms", "video_seconds", "video_attendees", "rounds_held", "round_cases", "round_attendees"},
+	analytics.BucketColumns...)
 
 // activityMigration is the migration that creates the activity rollups;
 // Migrate fills them when it applies it.
@@ -48,6 +49,7 @@ type activityBranch struct {
 	from     string // FROM clause; the fact's row is aliased x
 	at       string // the instant the fact counts on
 	measures map[string]string
+	sides    []string // the sides it has rows of; nil: all
 }
 
 // attended is the condition that a held video consultation's room recorded
@@ -60,10 +62,10 @@ func (s *Store) activityBranches() []activityBranch {
 		answered[c] = "CASE WHEN x.bucket = " + itoa(i) + " THEN 1 ELSE 0 END"
 	}
 	return []activityBranch{
-		{"consults x", "x.submitted_at", map[string]string{"asked": "1"}},
+		{"consults x", "x.submitted_at", map[string]string{"asked": "1"}, nil},
 		{"(SELECT requester_institution_id, target_institution_id, answered_at, referral_id, " +
 			bucketExpr("COALESCE(response_seconds, 0)") + " AS bucket FROM consults WHERE answered_at IS NOT NULL) x",
-			"x.answered_at", answered},
+			"x.answered_at", answered, nil},
 		{"video_consults x", "x.starts_at", map[string]string{
 			"video_booked":    "1",
 			"video_held":      "CASE WHEN x.status = 'completed' THEN 1 ELSE 0 END",
@@ -74,7 +76,11 @@ func (s *Store) activityBranches() []activityBranch {
 				s.epochExpr("ra.joined_at") + ") FROM room_attendance ra WHERE ra.room_id = x.room_id) ELSE 0 END",
 			"video_attendees": "CASE WHEN " + attended + " THEN (SELECT COUNT(DISTINCT ra.user_id) FROM room_attendance ra " +
 				"WHERE ra.room_id = x.room_id) ELSE 0 END",
-		}},
+		}, nil},
+		{"(SELECT o.starts_at, o.cases, o.attendees, rs.host_institution_id AS requester_institution_id FROM round_occurrences o " +
+			"JOIN round_series rs ON rs.id = o.series_id WHERE o.status = 'held') x", "x.starts_at",
+			map[string]string{"rounds_held": "1", "round_cases": "x.cases", "round_attendees": "x.attendees"},
+			[]string{"", string(analytics.Sent)}},
 	}
 }
 
@@ -111,6 +117,9 @@ func (s *Store) activityDays(keys []string, start, end *time.Time) sqlPart {
 			cols[i] += " AS " + m
 		}
 		for _, sd := range sides {
+			if b.sides != nil && !slices.Contains(b.sides, sd.name) {
+				continue
+			}
 			p := sqlPart{sql: "SELECT " + sd.inst + " AS institution_id, '" + sd.name + "' AS side, " + s.dayExpr(b.at) +
 				" AS period, " + strings.Join(cols, ", ") + " FROM " + b.from + " WHERE 1 = 1"}
 			if start != nil {
@@ -287,6 +296,9 @@ func (s *Store) refreshRoomCounts(ctx context.Context, roomID, userID string, jo
 		if err := db.Exec("UPDATE round_occurrences SET attendees = "+count+" WHERE room_id = ?", roomID, roomID).Error; err != nil {
 			return err
 		}
+		if err := s.refreshRound(ctx, room.RefID); err != nil {
+			return err
+		}
 	case RoomLecture:
 		if err := db.Exec("UPDATE lectures SET attendees = "+count+" WHERE room_id = ?", roomID, roomID).Error; err != nil {
 			return err
@@ -294,111 +306,21 @@ func (s *Store) refreshRoomCounts(ctx context.Context, roomID, userID string, jo
 	default:
 		return nil
 	}
-	day := analytics.DayOf(joinedAt)
-	if err := db.Exec("INSERT INTO analytics_trained (institution_id, day, user_id) SELECT institution_id, ?, id FROM users "+
-		"WHERE id = ? ON CONFLICT DO NOTHING", day, userID).Error; err != nil {
-		return err
-	}
-	i := monthIndex(day)
-	if i < 0 {
-		return nil
-	}
-	months := []byte(noMonths)
-	months[i] = '1'
-	p := itoa(i + 1) // SQL strings count from 1
-	return db.Exec("INSERT INTO analytics_trainees (institution_id, user_id, months) SELECT institution_id, id, ? FROM users "+
-		"WHERE id = ? ON CONFLICT (institution_id, user_id) DO UPDATE SET months = substr(analytics_trainees.months, 1, "+
-		itoa(i)+") || '1' || substr(analytics_trainees.months, "+p+" + 1)", string(months), userID).Error
+	return s.markTrainee(ctx, userID, analytics.DayOf(joinedAt))
 }
 
-// The months of analytics_trainees: position n (from 0) is the n-th month
-// from January 2010; 480 months reach December 2049.
-const (
-	traineeEpoch  = 2010
-	traineeMonths = 480
-)
-
-var noMonths = strings.Repeat("0", traineeMonths)
-
-// monthIndex is the position of day's month in a months string, or -1
-// outside it.
-func monthIndex(day string) int {
-	t, err := time.Parse(time.DateOnly, day)
-	if err != nil {
-		return -1
+// refreshRound recomputes the activity rows of a round occurrence's day
+// (held, cases, attendees) for all institutions and its host.
+func (s *Store) refreshRound(ctx context.Context, occurrenceID string) error {
+	var o struct {
+		StartsAt          time.Time
+		HostInstitutionID string
 	}
-	i := (t.Year()-traineeEpoch)*12 + int(t.Month()) - 1
-	if i < 0 || i >= traineeMonths {
-		return -1
-	}
-	return i
-}
-
-// fillTrainees writes analytics_trainees afresh from analytics_trained.
-func (s *Store) fillTrainees(ctx context.Context) error {
-	rows, err := s.conn(ctx).Raw("SELECT institution_id, user_id, day FROM analytics_trained ORDER BY institution_id, user_id").Rows()
-	if err != nil {
+	if err := s.conn(ctx).Raw("SELECT o.starts_at, rs.host_institution_id FROM round_occurrences o JOIN round_series rs "+
+		"ON rs.id = o.series_id WHERE o.id = ?", occurrenceID).Scan(&o).Error; err != nil {
 		return err
 	}
-	type trainee struct{ InstitutionID, UserID, Months string }
-	var out []trainee
-	var cur []byte
-	for rows.Next() {
-		var inst, user, day string
-		if err := rows.Scan(&inst, &user, &day); err != nil {
-			rows.Close()
-			return err
-		}
-		if n := len(out); n == 0 || out[n-1].InstitutionID != inst || out[n-1].UserID != user {
-			if n > 0 {
-				out[n-1].Months = string(cur)
-			}
-			out, cur = append(out, trainee{InstitutionID: inst, UserID: user}), []byte(noMonths)
-		}
-		if i := monthIndex(day); i >= 0 {
-			cur[i] = '1'
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	if n := len(out); n > 0 {
-		out[n-1].Months = string(cur)
-	}
-	if len(out) == 0 {
-		return nil
-	}
-	return s.conn(ctx).Table("analytics_trainees").CreateInBatches(out, 500).Error
-}
-
-// staffTrained counts the distinct people trained in f's range within an
-// institution scope (a condition on institution_id): whole months from the
-// months strings, the days at the edges from the day rows.
-func (s *Store) staffTrained(ctx context.Context, f *analytics.Filter, scope sqlPart) (int64, error) {
-	var parts []sqlPart
-	for _, sp := range analytics.Cover(f.From, f.To, analytics.Month) {
-		if sp.Grain == analytics.Day {
-			parts = append(parts, sqlPart{"SELECT user_id FROM analytics_trained WHERE day >= ? AND day <= ? AND " + scope.sql,
-				append([]any{sp.From, sp.To}, scope.args...)})
-			continue
-		}
-		a, b := monthIndex(sp.From+"-01"), monthIndex(sp.To+"-01")
-		if a < 0 || b < 0 { // outside the months strings: the day rows
-			parts = append(parts, sqlPart{"SELECT user_id FROM analytics_trained WHERE day >= ? AND day <= ? AND " + scope.sql,
-				append([]any{sp.From + "-01", sp.To + "-31"}, scope.args...)})
-			continue
-		}
-		parts = append(parts, sqlPart{"SELECT user_id FROM analytics_trainees WHERE substr(months, " + itoa(a+1) + ", " +
-			itoa(b-a+1) + ") LIKE '%1%' AND " + scope.sql, scope.args})
-	}
-	if len(parts) == 0 {
-		return 0, nil
-	}
-	u := unionAll(parts)
-	var n int64
-	err := s.scalars(ctx, "SELECT COUNT(DISTINCT user_id) FROM ("+u.sql+") x", u.args, &n)
-	return n, err
+	return s.refreshActivity(ctx, []time.Time{o.StartsAt}, o.HostInstitutionID)
 }
 
 // activitySource is the filter's activity rows over the covering spans

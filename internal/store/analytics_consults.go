@@ -94,14 +94,14 @@ func (s *Store) consultTotals(ctx context.Context, f *analytics.Filter) (analyti
 	t.VideoBooked, t.VideoHeld, t.VideoCancelled, t.NoShow = a["video_booked"], a["video_held"], a["video_cancelled"], a["video_no_show"]
 	t.VideoRooms, t.VideoSeconds, t.VideoAttendees = a["video_rooms"], float64(a["video_seconds"]), a["video_attendees"]
 	start, end := f.Bounds()
-	rs, series := roundScope(f), " JOIN round_series rs ON rs.id = o.series_id"
-	if scopeOf(f) == scopeGlobal {
-		series = "" // every round: an index-only scan
-	}
-	if err := s.scalars(ctx, "SELECT COUNT(*), COALESCE(SUM(o.cases), 0), COALESCE(SUM(o.attendees), 0) FROM round_occurrences o"+
-		series+" WHERE o.starts_at >= ? AND o.starts_at < ? AND o.status = 'held' AND "+rs.sql,
-		append([]any{start, end}, rs.args...), &t.RoundsHeld, &t.RoundCases, &t.RoundAttendees); err != nil {
-		return t, err
+	t.RoundsHeld, t.RoundCases, t.RoundAttendees = a["rounds_held"], a["round_cases"], a["round_attendees"]
+	if scopeOf(f) == scopeMember { // hosted or with a ward in them: from the occurrences
+		rs := roundScope(f)
+		if err := s.scalars(ctx, "SELECT COUNT(*), COALESCE(SUM(o.cases), 0), COALESCE(SUM(o.attendees), 0) FROM round_occurrences o "+
+			"JOIN round_series rs ON rs.id = o.series_id WHERE o.starts_at >= ? AND o.starts_at < ? AND o.status = 'held' AND "+rs.sql,
+			append([]any{start, end}, rs.args...), &t.RoundsHeld, &t.RoundCases, &t.RoundAttendees); err != nil {
+			return t, err
+		}
 	}
 	ls := lectureScope(f)
 	if err := s.scalars(ctx, "SELECT COUNT(*), COALESCE(SUM(l.attendees), 0) FROM lectures l WHERE l.starts_at >= ? AND "+

@@ -472,6 +472,9 @@ func (s *Store) ActOnRoundOccurrence(ctx context.Context, id string, action roun
 		if res.RowsAffected != 1 {
 			return apperr.Conflictf("the occurrence has changed: reload it")
 		}
+		if err := s.refreshRound(ctx, id); err != nil {
+			return err
+		}
 		out = o
 		return s.record(ctx, Audit{Action: audit.Action("round.occurrence_" + string(action)), TargetType: "round_occurrence",
 			TargetID: id, Detail: fmt.Sprintf("%s v%d", o.Status, o.Version)})
@@ -522,6 +525,9 @@ func (s *Store) PresentRoundCase(ctx context.Context, occurrenceID string, q rou
 		}
 		if err := s.conn(ctx).Exec("UPDATE round_occurrences SET cases = (SELECT COUNT(*) FROM round_cases WHERE occurrence_id = ?) "+
 			"WHERE id = ?", o.ID, o.ID).Error; err != nil {
+			return err
+		}
+		if err := s.refreshRound(ctx, o.ID); err != nil {
 			return err
 		}
 		out = c
