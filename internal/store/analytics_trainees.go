@@ -199,4 +199,3 @@ func (s *Store) staffTrained(ctx context.Context, f *analytics.Filter, scope sql
 	err := s.scalars(ctx, "SELECT COUNT(DISTINCT user_id) FROM ("+u.sql+") x", u.args, &n)
 	return n, err
 }
-
