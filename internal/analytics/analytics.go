@@ -33,6 +33,8 @@ const (
 	Day   Grain = "d" // period YYYY-MM-DD
 	Month Grain = "m" // period YYYY-MM
 	Year  Grain = "y" // period YYYY
+	// AllTime is the flows' grain of every day together (period "").
+	AllTime Grain = "a"
 )
 
 // PeriodOf returns the period key of day (YYYY-MM-DD) at grain g.
@@ -42,6 +44,8 @@ func PeriodOf(day string, g Grain) string {
 		return day[:7]
 	case Year:
 		return day[:4]
+	case AllTime:
+		return ""
 	}
 	return day
 }

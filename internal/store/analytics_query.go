@@ -402,13 +402,55 @@ func (s *Store) flowSource(f *analytics.Filter, raw bool) sqlPart {
 			s.flowFacts(true) + ") f WHERE " + cond.sql, append(s.bounds(f), cond.args...)}
 	}
 	var parts []sqlPart
-	for _, sp := range analytics.Cover(f.From, f.To, analytics.Year) {
+	for _, sp := range s.flowSpans(f) {
+		n := "n"
+		if sp.less {
+			n = "-n"
+		}
 		parts = append(parts, sqlPart{"SELECT * FROM (SELECT period, alliance_id, sender_institution_id AS sender, " +
-			"receiver_institution_id AS receiver, direction, urgency, n FROM analytics_referral_flows " +
+			"receiver_institution_id AS receiver, direction, urgency, " + n + " AS n FROM analytics_referral_flows " +
 			"WHERE grain = ? AND period >= ? AND period <= ?) x WHERE " + cond.sql,
 			append([]any{string(sp.Grain), sp.From, sp.To}, cond.args...)})
 	}
 	return unionAll(parts)
+}
+
+// flowSpan is a span of flow rows read, added or (less) subtracted.
+type flowSpan struct {
+	analytics.Span
+	less bool
+}
+
+// longFlowRange is the length, in days, from which a flows range is read as
+// all time less the months and years outside it.
+const longFlowRange = 3 * 366
+
+// flowSpans are the spans a flows query of f's whole months reads: the
+// years and months covering it; or, for a range of many years, all time
+// less the years and months before it (from 1900) and after it (to the end
+// of this month: nothing happens later). The second reads a few rows per
+// sender–receiver pair instead of one per pair and year.
+func (s *Store) flowSpans(f *analytics.Filter) []flowSpan {
+	var out []flowSpan
+	add := func(spans []analytics.Span, less bool) {
+		for _, sp := range spans {
+			out = append(out, flowSpan{sp, less})
+		}
+	}
+	from, err1 := time.Parse(time.DateOnly, f.From)
+	to, err2 := time.Parse(time.DateOnly, f.To)
+	if err1 != nil || err2 != nil || to.Sub(from) < longFlowRange*24*time.Hour {
+		add(analytics.Cover(f.From, f.To, analytics.Year), false)
+		return out
+	}
+	out = append(out, flowSpan{analytics.Span{Grain: analytics.AllTime}, false})
+	add(analytics.Cover("1900-01-01", from.AddDate(0, 0, -1).Format(time.DateOnly), analytics.Year), true)
+	today, _ := time.Parse(time.DateOnly, analytics.DayOf(s.now()))
+	monthEnd := time.Date(today.Year(), today.Month()+1, 0, 0, 0, 0, 0, time.UTC)
+	if to.Before(monthEnd) {
+		add(analytics.Cover(to.AddDate(0, 0, 1).Format(time.DateOnly), monthEnd.Format(time.DateOnly), analytics.Year), true)
+	}
+	return out
 }
 
 // whereDirUrg filters a source on the filter's direction and urgency.

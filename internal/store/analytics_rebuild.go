@@ -169,7 +169,7 @@ type aggKey struct {
 	alliance, inst int32
 	receiver       int32 // flows only
 	period         int32
-	grain          byte // 'd', 'm' or 'y'
+	grain          byte // 'd', 'm', 'y', or 'a' (flows: all time)
 	side           byte // 0, 's' (sent) or 'r' (received)
 	dir, urg       int8
 	kind           int8 // times only: index in analytics.TimeKinds
@@ -357,7 +357,10 @@ func (a *rollupAgg) derive() {
 		fk = append(fk, k)
 	}
 	for _, k := range fk {
+		all := k
+		all.grain, all.period = 'a', 0
 		a.flows[toYear(k)] += a.flows[k]
+		a.flows[all] += a.flows[k]
 	}
 }
 
@@ -367,6 +370,8 @@ func (a *rollupAgg) period(k aggKey) string {
 		return time.Unix(int64(k.period)*86400, 0).UTC().Format(time.DateOnly)
 	case 'm':
 		return fmt.Sprintf("%04d-%02d", k.period/100, k.period%100)
+	case 'a':
+		return ""
 	}
 	return fmt.Sprintf("%04d", k.period)
 }

@@ -131,7 +131,7 @@ func upsertFlows(r *referral.Referral, day string) (string, []any) {
 	b.WriteString("INSERT INTO analytics_referral_flows (grain, alliance_id, period, sender_institution_id, " +
 		"receiver_institution_id, direction, urgency, n) VALUES ")
 	var args []any
-	for i, g := range analytics.MemberGrains {
+	for i, g := range append([]analytics.Grain{analytics.AllTime}, analytics.MemberGrains...) { // key order
 		if i > 0 {
 			b.WriteString(", ")
 		}

@@ -351,6 +351,10 @@ func TestAnalyticsRollupEqualsRebuildEqualsRaw(t *testing.T) {
 			{From: "2026-03-09", To: "2026-03-11"},
 			{AllianceID: alliance, InstitutionID: core, From: "2026-03-10", To: "2026-04-30"},
 			{AllianceID: alliance, InstitutionID: chc, From: "2026-02-01", To: "2026-03-09"},
+			// Many years: flows read as all time less what lies outside.
+			{AllianceID: alliance, From: "2020-01-01", To: "2026-02-28"},
+			{AllianceID: alliance, InstitutionID: core, Side: analytics.Sent, From: "2019-06-01", To: "2026-01-31"},
+			{AllianceID: alliance, From: "2021-01-01", To: "2026-12-31", Direction: referral.Up},
 		}
 		sys := w.as("ana-sys")
 		for _, f := range filters {

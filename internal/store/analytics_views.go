@@ -120,7 +120,7 @@ func (s *Store) AnalyticsFlows(ctx context.Context, q AnalyticsQuery) (analytics
 		src := s.flowSource(&q.Filter, q.Raw)
 		w := whereDirUrg(&q.Filter)
 		rows, err := s.conn(ctx).Raw("SELECT sender, receiver, direction, SUM(n) FROM ("+src.sql+") x"+w.sql+
-			" GROUP BY sender, receiver, direction", append(src.args, w.args...)...).Rows()
+			" GROUP BY sender, receiver, direction HAVING SUM(n) > 0", append(src.args, w.args...)...).Rows()
 		if err != nil {
 			return err
 		}
