@@ -283,6 +283,7 @@ func benchAnalytics(ctx context.Context, st *store.Store, views []benchView, rep
 		fast, naive   []time.Duration
 		naiveTimedOut bool
 		agree         string
+		slowest       string // the slowest measured run and its filter
 	}
 	results := make([]result, len(views))
 	// Every view's measured runs first, then the naive computations: each
@@ -302,8 +303,13 @@ func benchAnalytics(ctx context.Context, st *store.Store, views []benchView, rep
 				firsts[vi] = out
 				continue // warm-up
 			}
-			results[vi].fast = append(results[vi].fast, time.Since(t0))
+			d := time.Since(t0)
+			if len(results[vi].fast) == 0 || d > slices.Max(results[vi].fast) {
+				results[vi].slowest = fmt.Sprintf("%s for %s", ms(d), describeQuery(q))
+			}
+			results[vi].fast = append(results[vi].fast, d)
 		}
+		fmt.Fprintf(stderr, "bench: %-20s slowest %s\n", v.name, results[vi].slowest)
 	}
 	for vi, v := range views {
 		results[vi].agree = "n/a"
@@ -368,6 +374,18 @@ func benchAnalytics(ctx context.Context, st *store.Store, views []benchView, rep
 	tw.Flush()
 	fmt.Fprintf(stdout, "\nworst p95 %s ms (target < 100 ms)\n", ms(worst))
 	return nil
+}
+
+// describeQuery names a query's filter for the bench's log.
+func describeQuery(q store.AnalyticsQuery) string {
+	scope := "all alliances"
+	switch {
+	case q.InstitutionID != "":
+		scope = "member " + q.InstitutionID[:8] + " side " + string(q.Side)
+	case q.AllianceID != "":
+		scope = "alliance " + q.AllianceID[:8]
+	}
+	return fmt.Sprintf("%s, %s..%s %s %s", scope, q.From, q.To, q.Direction, q.Urgency)
 }
 
 // benchQuery is a drawn filter, with an alliance for the views that need one.
