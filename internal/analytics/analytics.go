@@ -35,6 +35,9 @@ const (
 	Year  Grain = "y" // period YYYY
 	// AllTime is the flows' grain of every day together (period "").
 	AllTime Grain = "a"
+	// Week is the ISO week of the all-alliance and alliance referral counts
+	// (period: its Monday, YYYY-MM-DD), for weekly trends.
+	Week Grain = "w"
 )
 
 // PeriodOf returns the period key of day (YYYY-MM-DD) at grain g.
@@ -46,6 +49,12 @@ func PeriodOf(day string, g Grain) string {
 		return day[:4]
 	case AllTime:
 		return ""
+	case Week:
+		d, err := time.Parse(time.DateOnly, day)
+		if err != nil {
+			return day
+		}
+		return weekStart(d).Format(time.DateOnly)
 	}
 	return day
 }
@@ -257,10 +266,39 @@ func weekStart(d time.Time) time.Time {
 
 // TrendGrain is the coarsest grain a trend at interval iv may read.
 func TrendGrain(iv Interval) Grain {
-	if iv == Monthly {
+	switch iv {
+	case Monthly:
 		return Month
+	case Weekly:
+		return Week
 	}
 	return Day
+}
+
+// CoverWeeks cuts the days from..to (inclusive) into the whole ISO weeks
+// inside them (one Week span, Mondays first to last) and the days before
+// and after (Day spans). Without a whole week it is one Day span.
+func CoverWeeks(from, to string) []Span {
+	f, err1 := time.Parse(time.DateOnly, from)
+	t, err2 := time.Parse(time.DateOnly, to)
+	if err1 != nil || err2 != nil || f.After(t) {
+		return nil
+	}
+	first := weekStart(f.AddDate(0, 0, 6))                  // the first Monday on or after from
+	last := weekStart(t.AddDate(0, 0, 1)).AddDate(0, 0, -7) // the Monday of the last week ending by to
+	if last.Before(first) {
+		return []Span{{Grain: Day, From: from, To: to}}
+	}
+	day := func(d time.Time) string { return d.Format(time.DateOnly) }
+	var out []Span
+	if f.Before(first) {
+		out = append(out, Span{Grain: Day, From: from, To: day(first.AddDate(0, 0, -1))})
+	}
+	out = append(out, Span{Grain: Week, From: day(first), To: day(last)})
+	if end := last.AddDate(0, 0, 6); end.Before(t) {
+		out = append(out, Span{Grain: Day, From: day(end.AddDate(0, 0, 1)), To: to})
+	}
+	return out
 }
 
 // RoundToMonths widens a normalized filter's range to whole months: a

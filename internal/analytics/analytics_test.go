@@ -270,3 +270,28 @@ func TestTally(t *testing.T) {
 		t.Errorf("completed down with a late follow-up: %+v", c)
 	}
 }
+
+func TestCoverWeeksCutsWholeISOWeeksAndEdgeDays(t *testing.T) {
+	for _, tc := range []struct {
+		from, to string
+		want     []Span
+	}{
+		// Wednesday 2025-12-31 to Tuesday 2026-01-20: days, two whole weeks, days.
+		{"2025-12-31", "2026-01-20", []Span{{Day, "2025-12-31", "2026-01-04"}, {Week, "2026-01-05", "2026-01-12"},
+			{Day, "2026-01-19", "2026-01-20"}}},
+		// Monday to Sunday: one week, no edges.
+		{"2026-01-05", "2026-01-18", []Span{{Week, "2026-01-05", "2026-01-12"}}},
+		// Inside one week: days only.
+		{"2026-01-06", "2026-01-09", []Span{{Day, "2026-01-06", "2026-01-09"}}},
+		// Tuesday to the next Monday: no whole week.
+		{"2026-01-06", "2026-01-12", []Span{{Day, "2026-01-06", "2026-01-12"}}},
+		{"2026-01-12", "2026-01-06", nil},
+	} {
+		if got := CoverWeeks(tc.from, tc.to); !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("CoverWeeks(%s, %s) = %v, want %v", tc.from, tc.to, got, tc.want)
+		}
+	}
+	if got := PeriodOf("2026-01-01", Week); got != "2025-12-29" {
+		t.Errorf("the week of Thursday 2026-01-01 starts %s, want Monday 2025-12-29", got)
+	}
+}

@@ -355,7 +355,11 @@ func (s *Store) countSource(sk scopeKind, f *analytics.Filter, coarsest analytic
 	}
 	cond := rollupScopeCond(sk, f)
 	var parts []sqlPart
-	for _, sp := range analytics.Cover(f.From, f.To, coarsest) {
+	spans := analytics.Cover(f.From, f.To, coarsest)
+	if coarsest == analytics.Week {
+		spans = analytics.CoverWeeks(f.From, f.To)
+	}
+	for _, sp := range spans {
 		parts = append(parts, sqlPart{"SELECT period, alliance_id, institution_id, side, " + cols +
 			" FROM analytics_referrals WHERE grain = ? AND period >= ? AND period <= ? AND " + cond.sql,
 			append([]any{string(sp.Grain), sp.From, sp.To}, cond.args...)})
@@ -435,7 +439,8 @@ type flowSpan struct {
 const longFlowRange = 3 * 366
 
 // flowSpans are the spans a flows query of f's whole months reads: the
-// years and months covering it; or, for a range of many years, all time
+// years and months covering it (a range that reaches this month reads the
+// whole of its last year, whose later months are empty); or, for a range of many years, all time
 // less the years and months before it (from 1900) and after it (to the end
 // of this month: nothing happens later). The second reads a few rows per
 // sender–receiver pair instead of one per pair and year.
@@ -448,14 +453,18 @@ func (s *Store) flowSpans(f *analytics.Filter) []flowSpan {
 	}
 	from, err1 := time.Parse(time.DateOnly, f.From)
 	to, err2 := time.Parse(time.DateOnly, f.To)
+	today, _ := time.Parse(time.DateOnly, analytics.DayOf(s.now()))
+	monthEnd := time.Date(today.Year(), today.Month()+1, 0, 0, 0, 0, 0, time.UTC)
 	if err1 != nil || err2 != nil || to.Sub(from) < longFlowRange*24*time.Hour {
-		add(analytics.Cover(f.From, f.To, analytics.Year), false)
+		last := f.To
+		if !to.Before(monthEnd) { // nothing is later: this year's row holds the months to come
+			last = f.To[:4] + "-12-31"
+		}
+		add(analytics.Cover(f.From, last, analytics.Year), false)
 		return out
 	}
 	out = append(out, flowSpan{analytics.Span{Grain: analytics.AllTime}, false})
 	add(analytics.Cover("1900-01-01", from.AddDate(0, 0, -1).Format(time.DateOnly), analytics.Year), true)
-	today, _ := time.Parse(time.DateOnly, analytics.DayOf(s.now()))
-	monthEnd := time.Date(today.Year(), today.Month()+1, 0, 0, 0, 0, 0, time.UTC)
 	if to.Before(monthEnd) {
 		add(analytics.Cover(to.AddDate(0, 0, 1).Format(time.DateOnly), monthEnd.Format(time.DateOnly), analytics.Year), true)
 	}

@@ -169,7 +169,7 @@ type aggKey struct {
 	alliance, inst int32
 	receiver       int32 // flows only
 	period         int32
-	grain          byte // 'd', 'm', 'y', or 'a' (flows: all time)
+	grain          byte // 'd', 'w' (Monday's day number), 'm', 'y', or 'a' (flows: all time)
 	side           byte // 0, 's' (sent) or 'r' (received)
 	dir, urg       int8
 	kind           int8 // times only: index in analytics.TimeKinds
@@ -349,6 +349,10 @@ func (a *rollupAgg) derive() {
 	rollUp(a.counts, day, global, addC)
 	rollUp(a.times, day, global, addT)
 	rollUp(a.counts, day, toMonth, addC)
+	rollUp(a.counts, day, func(k aggKey) aggKey { // ISO weeks: day 0 (1970-01-01) is a Thursday
+		k.grain, k.period = 'w', k.period-(k.period+3)%7
+		return k
+	}, addC)
 	rollUp(a.times, day, toMonth, addT)
 	rollUp(a.counts, month, toYear, addC)
 	rollUp(a.times, month, toYear, addT)
@@ -366,7 +370,7 @@ func (a *rollupAgg) derive() {
 
 func (a *rollupAgg) period(k aggKey) string {
 	switch k.grain {
-	case 'd':
+	case 'd', 'w':
 		return time.Unix(int64(k.period)*86400, 0).UTC().Format(time.DateOnly)
 	case 'm':
 		return fmt.Sprintf("%04d-%02d", k.period/100, k.period%100)

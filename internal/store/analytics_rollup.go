@@ -57,7 +57,15 @@ func (s *Store) rollupReferral(ctx context.Context, r *referral.Referral, ev ref
 	keys := rollupKeys(r, day)
 	db := s.conn(ctx)
 	if !c.IsZero() {
-		q, args := upsertCounts(keys, c)
+		// The counts are kept by ISO week too, for all alliances and the
+		// alliance (weekly trends).
+		counted := slices.Clone(keys)
+		for _, al := range []string{"", r.AllianceID} {
+			counted = append(counted, countKey{string(analytics.Week), al, "", "", analytics.PeriodOf(day, analytics.Week),
+				string(r.Direction), string(r.Urgency)})
+		}
+		slices.SortFunc(counted, countKey.less)
+		q, args := upsertCounts(counted, c)
 		if err := db.Exec(q, args...).Error; err != nil {
 			return fmt.Errorf("analytics rollup: %w", err)
 		}
