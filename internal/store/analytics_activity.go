@@ -13,9 +13,12 @@ import (
 // keeps the eConsult and video-consultation measures per day, month and
 // year, for all institutions and for each institution's sent and received
 // sides (an institution never asks itself: the stores refuse it, so its
-// whole is the sum of its two sides). It is kept live by recomputation, not by increments: whatever
-// changes a consultation (asked, answered, turned into a referral, booked,
-// moved, cancelled, held, its room's attendance) recomputes the day rows of
+// whole is the sum of its two sides), and the ward rounds held, with their
+// cases and attendees, for all institutions and on the host's sent side. It
+// is kept live by recomputation, not by increments: whatever changes a
+// consultation or round (asked, answered, turned into a referral, booked,
+// moved, cancelled, held, a case presented, its room's attendance)
+// recomputes the day rows of
 // the days and institutions it touches from the raw rows — with the very
 // query the rebuild runs over all days — and then sums those days' months
 // and years afresh. A change need not know what it changed, and a live row
@@ -25,9 +28,10 @@ import (
 // the same rows recompute one after the other, the second seeing the
 // first's committed rows (READ COMMITTED takes a snapshot per statement).
 //
-// Ward rounds and lectures are far fewer: their figures are read from the
-// raw tables, with the cases and attendees of each kept on its row
-// (refreshRoomCounts), and staff trained from analytics_trained.
+// Round occurrences and lectures keep their cases and attendees on their
+// own rows (refreshRoomCounts); a member's rounds (hosted, or with a ward in
+// them) and the lectures, a few thousand, are read from those rows. Staff
+// trained: analytics_trainees.go.
 
 // activityMeasures are analytics_activity's measure columns, then the
 // response-time histogram's buckets.

@@ -8,10 +8,11 @@ import (
 	"github.com/lianxin-hub/lianxin/internal/analytics"
 )
 
-// Consultation figures: eConsults and video consultations are read from
-// the activity rollups (analytics_activity.go), ward rounds and lectures
-// from their own rows, which keep their cases and attendees, and staff
-// trained from analytics_trained. With q.Raw every figure is computed
+// Consultation figures: eConsults, video consultations and (for all
+// institutions or an alliance) ward rounds are read from the activity
+// rollups (analytics_activity.go); a member's rounds and the lectures from
+// their own rows, which keep their cases and attendees; staff trained from
+// the training days and month masks (analytics_trainees.go). With q.Raw every figure is computed
 // afresh from the raw tables (consultTotalsRaw), for the agreement test and
 // the benchmark. Dates count as referrals do: asked on the day of
 // submission, answered on the day of the answer, a video consultation or
