@@ -144,6 +144,9 @@ func (s *Store) activityDays(keys []string, start, end *time.Time) sqlPart {
 
 // writeActivityDays replaces the day rows of keys (nil: all) on the days
 // from..to (YYYY-MM-DD; the instants [start, end)) with their recomputation.
+// Rows are written in key order (here and in deriveActivity), so that a
+// rebuilt table keeps each institution's rows together: a member table
+// reads them member by member.
 func (s *Store) writeActivityDays(ctx context.Context, keys []string, from, to string, start, end *time.Time) error {
 	del := sqlPart{"DELETE FROM analytics_activity WHERE grain = 'd'", nil}
 	if keys != nil {
@@ -158,9 +161,6 @@ func (s *Store) writeActivityDays(ctx context.Context, keys []string, from, to s
 		strings.Join(activityMeasures, ", ")+") SELECT 'd', x.* FROM ("+q.sql+") x ORDER BY 1, 2, 3, 4", q.args...).Error
 }
 
-// Rows are written in key order, so that a rebuilt table keeps each
-// institution's rows together (a member table reads them per member).
-//
 // deriveActivity replaces the rows of grain g (Month or Year) of keys (nil:
 // all) for the periods from..to of that grain with the sums of the next
 // finer grain's rows.
@@ -242,7 +242,7 @@ func (s *Store) RebuildActivity(ctx context.Context) (int64, error) {
 	err := s.WithTx(ctx, func(ctx context.Context) error {
 		db := s.conn(ctx)
 		if s.dialect == Postgres {
-			if err := db.Exec("LOCK TABLE analytics_activity, analytics_trained IN EXCLUSIVE MODE").Error; err != nil {
+			if err := db.Exec("LOCK TABLE analytics_activity, analytics_trained, analytics_trainees IN EXCLUSIVE MODE").Error; err != nil {
 				return err
 			}
 		}
@@ -279,23 +279,28 @@ func (s *Store) RebuildActivity(ctx context.Context) (int64, error) {
 }
 
 // refreshRoomCounts brings the analytics of a room up to date after its
-// attendance changed (userID joined at joinedAt, or left): a video
-// consultation's activity rows; a ward round's or lecture's attendees, and
-// the person's training day.
-func (s *Store) refreshRoomCounts(ctx context.Context, roomID, userID string, joinedAt time.Time) error {
+// attendance changed: a video consultation's activity rows (its duration
+// and attendees); after a stay began at *joinedAt (nil: one ended, which
+// changes no other figure) also a ward round's or lecture's attendees and the
+// person's training day.
+func (s *Store) refreshRoomCounts(ctx context.Context, roomID, userID string, joinedAt *time.Time) error {
 	var room roomRow
 	if err := s.conn(ctx).Where("id = ?", roomID).Take(&room).Error; err != nil {
 		return err
 	}
 	db := s.conn(ctx)
-	count := "(SELECT COUNT(DISTINCT ra.user_id) FROM room_attendance ra WHERE ra.room_id = ?)"
-	switch room.Kind {
-	case RoomVideoConsult:
+	if room.Kind == RoomVideoConsult {
 		var v videoRow
 		if err := db.Where("id = ?", room.RefID).Take(&v).Error; err != nil {
 			return err
 		}
 		return s.refreshActivity(ctx, []time.Time{v.StartsAt}, v.RequesterInstitutionID, v.TargetInstitutionID)
+	}
+	if joinedAt == nil {
+		return nil
+	}
+	count := "(SELECT COUNT(DISTINCT ra.user_id) FROM room_attendance ra WHERE ra.room_id = ?)"
+	switch room.Kind {
 	case RoomWardRound:
 		if err := db.Exec("UPDATE round_occurrences SET attendees = "+count+" WHERE room_id = ?", roomID, roomID).Error; err != nil {
 			return err
@@ -310,7 +315,7 @@ func (s *Store) refreshRoomCounts(ctx context.Context, roomID, userID string, jo
 	default:
 		return nil
 	}
-	return s.markTrainee(ctx, userID, analytics.DayOf(joinedAt))
+	return s.markTrainee(ctx, userID, analytics.DayOf(*joinedAt))
 }
 
 // refreshRound recomputes the activity rows of a round occurrence's day
@@ -350,6 +355,26 @@ func activitySource(sk scopeKind, f *analytics.Filter) sqlPart {
 			append([]any{string(sp.Grain), sp.From, sp.To}, cond.args...)})
 	}
 	return unionAll(parts)
+}
+
+// activityByMember sums the activity rows of every member of f's alliance
+// over f's range: by institution, what it asked (sent) and was asked
+// (received).
+func (s *Store) activityByMember(ctx context.Context, f *analytics.Filter) (sent, received map[string]activityTotals, err error) {
+	by, err := s.activityBy(ctx, activitySource(scopeMembers, f), "institution_id", "side")
+	if err != nil {
+		return nil, nil, err
+	}
+	sent, received = map[string]activityTotals{}, map[string]activityTotals{}
+	for k, t := range by {
+		inst, side, _ := strings.Cut(k, "\x00")
+		if side == string(analytics.Sent) {
+			sent[inst] = t
+		} else {
+			received[inst] = t
+		}
+	}
+	return sent, received, nil
 }
 
 // activityTotals are summed activity measures, by name.

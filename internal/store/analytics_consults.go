@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"github.com/lianxin-hub/lianxin/internal/analytics"
@@ -269,21 +268,15 @@ func (s *Store) groupByInstitution(ctx context.Context, q string, args []any) (m
 // asked and those it answered in f's range (from the raw tables when raw).
 func (s *Store) consultsByMember(ctx context.Context, f *analytics.Filter, raw bool) (asked, answered map[string]int64, err error) {
 	if !raw {
-		by, err := s.activityBy(ctx, activitySource(scopeMembers, f), "institution_id", "side")
-		if err != nil {
-			return nil, nil, err
-		}
+		sent, received, err := s.activityByMember(ctx, f)
 		asked, answered = map[string]int64{}, map[string]int64{}
-		for k, t := range by {
-			inst, side, _ := strings.Cut(k, "\x00")
-			if side == string(analytics.Sent) && t["asked"] != 0 {
-				asked[inst] = t["asked"]
-			}
-			if side == string(analytics.Received) && t["answered"] != 0 {
-				answered[inst] = t["answered"]
-			}
+		for inst, t := range sent {
+			asked[inst] = t["asked"]
 		}
-		return asked, answered, nil
+		for inst, t := range received {
+			answered[inst] = t["answered"]
+		}
+		return asked, answered, err
 	}
 	start, end := f.Bounds()
 	asked, err = s.groupByInstitution(ctx, "SELECT requester_institution_id, COUNT(*) FROM consults WHERE submitted_at >= ? "+

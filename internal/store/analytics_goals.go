@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/lianxin-hub/lianxin/internal/analytics"
@@ -344,19 +343,16 @@ type activity struct {
 func (s *Store) memberActivity(ctx context.Context, f *analytics.Filter) (activity, error) {
 	act := activity{counts: map[analytics.Measure]map[string]int64{}, response: map[string]analytics.Histogram{}}
 	start, end := f.Bounds()
-	by, err := s.activityBy(ctx, activitySource(scopeMembers, f), "institution_id", "side")
+	sent, received, err := s.activityByMember(ctx, f)
 	if err != nil {
 		return act, err
 	}
 	asked, answered, video := map[string]int64{}, map[string]int64{}, map[string]int64{}
-	for k, t := range by {
-		inst, side, _ := strings.Cut(k, "\x00")
-		video[inst] += t["video_held"]
-		if side == string(analytics.Sent) {
-			asked[inst] = t["asked"]
-		} else {
-			answered[inst], act.response[inst] = t["answered"], t.histogram()
-		}
+	for inst, t := range sent {
+		asked[inst], video[inst] = t["asked"], video[inst]+t["video_held"]
+	}
+	for inst, t := range received {
+		answered[inst], video[inst], act.response[inst] = t["answered"], video[inst]+t["video_held"], t.histogram()
 	}
 	act.counts[analytics.MEConsultsAsked], act.counts[analytics.MEConsultsAnswered] = asked, answered
 	act.counts[analytics.MVideoHeld] = video

@@ -2,13 +2,10 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
-
-	"gorm.io/gorm"
 
 	"github.com/lianxin-hub/lianxin/internal/alliance"
 	"github.com/lianxin-hub/lianxin/internal/apperr"
@@ -236,26 +233,19 @@ func (s *Store) RoomJoined(ctx context.Context, roomID, userID string, t time.Ti
 		if err := s.conn(ctx).Create(&attendanceRow{ID: newID(), RoomID: roomID, UserID: userID, JoinedAt: t.UTC()}).Error; err != nil {
 			return err
 		}
-		return s.refreshRoomCounts(ctx, roomID, userID, t)
+		return s.refreshRoomCounts(ctx, roomID, userID, &t)
 	})
 }
 
 // RoomLeft closes the user's open stay in a room at t.
 func (s *Store) RoomLeft(ctx context.Context, roomID, userID string, t time.Time) error {
 	return s.WithTx(ctx, func(ctx context.Context) error {
-		var open attendanceRow
-		err := s.conn(ctx).Where("room_id = ? AND user_id = ? AND left_at IS NULL", roomID, userID).Take(&open).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return nil
+		res := s.conn(ctx).Model(&attendanceRow{}).Where("room_id = ? AND user_id = ? AND left_at IS NULL", roomID, userID).
+			Update("left_at", t.UTC())
+		if res.Error != nil || res.RowsAffected == 0 {
+			return res.Error
 		}
-		if err != nil {
-			return err
-		}
-		if err := s.conn(ctx).Model(&attendanceRow{}).Where("room_id = ? AND user_id = ? AND left_at IS NULL", roomID, userID).
-			Update("left_at", t.UTC()).Error; err != nil {
-			return err
-		}
-		return s.refreshRoomCounts(ctx, roomID, userID, open.JoinedAt)
+		return s.refreshRoomCounts(ctx, roomID, userID, nil)
 	})
 }
 

@@ -594,7 +594,7 @@ func (s *Store) checkIn(ctx context.Context, a auth.Actor, roomID string, start,
 		if res.RowsAffected == 0 {
 			return MyAttendance{}, apperr.Conflictf("you are not checked in")
 		}
-		if err := s.refreshRoomCounts(ctx, roomID, a.UserID, now); err != nil {
+		if err := s.refreshRoomCounts(ctx, roomID, a.UserID, nil); err != nil {
 			return MyAttendance{}, err
 		}
 	}
@@ -662,7 +662,7 @@ func (s *Store) RecordAttendance(ctx context.Context, roomID, userID string, joi
 					return err
 				}
 			}
-			if err := s.refreshRoomCounts(ctx, roomID, userID, joinedAt); err != nil {
+			if err := s.refreshRoomCounts(ctx, roomID, userID, &joinedAt); err != nil { // may be a whole stay
 				return err
 			}
 		}
